@@ -1,0 +1,69 @@
+//! PPQ's known quirks (spec §12) and the one switch that decides whether we reproduce them.
+//!
+//! `Faithful` (the default) reproduces PPQ so results match the reference files bit for bit;
+//! `Fixed` applies the corrected behaviour. Each quirk has a stable id and a one-line explanation the UI shows.
+
+use serde::{Deserialize, Serialize};
+
+/// Reproduce PPQ's quirks (`faithful`) or correct them (`fixed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quirks {
+    /// Behave exactly as PPQ 0.6.6 / 0.6.5.1 do.
+    #[default]
+    Faithful,
+    /// Correct the quirks listed in [`QUIRKS`].
+    Fixed,
+}
+
+impl Quirks {
+    /// `faithful` / `fixed`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Faithful => "faithful",
+            Self::Fixed => "fixed",
+        }
+    }
+
+    /// Parses `faithful` / `fixed`.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "faithful" => Some(Self::Faithful),
+            "fixed" => Some(Self::Fixed),
+            _ => None,
+        }
+    }
+}
+
+/// A documented PPQ quirk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quirk {
+    /// Stable id, used by the UI badge and in tests.
+    pub id: &'static str,
+    /// The spec section it comes from.
+    pub spec: &'static str,
+    /// One line: what PPQ does and what `fixed` does instead.
+    pub explanation: &'static str,
+}
+
+/// Numerical HALF_TOWARDS_ZERO / HALF_FAR_FORM_ZERO round negative ties the wrong way.
+pub const NUMERICAL_NEGATIVE_TIES: Quirk = Quirk {
+    id: "numerical-negative-ties",
+    spec: "§4.1",
+    explanation: "PPQ's numerical rounding treats HALF_TOWARDS_ZERO as HALF_DOWN and HALF_FAR_FORM_ZERO as HALF_UP, so -2.5 rounds to -3 and -2 respectively; fixed rounds ties as the names say.",
+};
+
+/// The asymmetric offset formula assumes quant_min = 0.
+pub const ASYM_OFFSET_SIGNED_RANGE: Quirk = Quirk {
+    id: "asym-offset-signed-range",
+    spec: "§5.1",
+    explanation: "PPQ computes the asymmetric offset as round(-min/s), which is only right when quant_min is 0; with a signed range half the grid is lost. Fixed uses quant_min + round(-min/s).",
+};
+
+/// Every PPQ quirk this crate knows, in spec order; layers append theirs here so the UI has one list.
+pub const QUIRKS: &[Quirk] = &[NUMERICAL_NEGATIVE_TIES, ASYM_OFFSET_SIGNED_RANGE];
+
+/// Looks a quirk up by id.
+pub fn quirk(id: &str) -> Option<&'static Quirk> {
+    QUIRKS.iter().find(|q| q.id == id)
+}

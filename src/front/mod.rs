@@ -1,0 +1,8 @@
+//! Layer 4, the front ends: the yew app (wasm32 only) and the native CLI. They render what the
+//! lower layers report and never re-implement quantization.
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+pub mod status;
