@@ -1,4 +1,12 @@
 //! Layer 2, the graph: PPQ's IR of Operations and Variables, ONNX import/export, and the executor.
 //! Depends only on [`crate::core`].
 
+pub mod attribute;
+pub mod error;
 pub mod onnx;
+pub mod ops;
+pub mod tensor;
+
+pub use attribute::{AttrValue, Attributes};
+pub use error::GraphError;
+pub use tensor::Tensor;
