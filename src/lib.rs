@@ -10,3 +10,5 @@ pub mod core;
 pub mod front;
 pub mod graph;
 pub mod pipeline;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod reference;
