@@ -257,3 +257,16 @@ fn store_rejects_bad_input() {
     assert_eq!(st.find("x"), Some(id));
     assert_eq!(st.find("y"), None);
 }
+
+#[test]
+fn store_serializes_plain_data() {
+    let (mut st, t) = store_with(StateModel::Ppq066, 2);
+    st.render(t[0], pt(0.5)).unwrap();
+    st.dominate(t[1], t[0]).unwrap();
+    let v = serde_json::to_value(&st).unwrap();
+    assert_eq!(v["model"], "ppq-0.6.6");
+    assert_eq!(v["tqcs"][0]["state"], "ACTIVATED");
+    assert_eq!(v["tqcs"][0]["params"]["scale"], 0.5);
+    assert_eq!(v["tqcs"][1]["dominator"], 0);
+    assert_eq!(v["transitions"][1]["to"], "OVERLAPPED");
+}
