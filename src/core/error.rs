@@ -57,6 +57,9 @@ pub enum QuantError {
         /// What went wrong.
         why: String,
     },
+    /// A TQC id that does not belong to the store it was used with.
+    #[error("unknown TQC id {0}")]
+    UnknownTqc(u32),
     /// Input data PPQ would choke on (NaN, infinities, empty tensors, shape mismatch).
     #[error("bad tensor data: {0}")]
     BadData(String),

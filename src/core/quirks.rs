@@ -60,8 +60,22 @@ pub const ASYM_OFFSET_SIGNED_RANGE: Quirk = Quirk {
     explanation: "PPQ computes the asymmetric offset as round(-min/s), which is only right when quant_min is 0; with a signed range half the grid is lost. Fixed uses quant_min + round(-min/s).",
 };
 
+/// A freshly constructed TQC has the range [-127, 128].
+pub const TQC_DEFAULT_RANGE: Quirk = Quirk {
+    id: "tqc-default-range",
+    spec: "§3.1",
+    explanation: "PPQ's TensorQuantizationConfig constructor defaults to quant_min -127 and quant_max 128, a range no integer type has; quantizers always override it. Fixed defaults to [-128, 127].",
+};
+
+/// `master_by` does not check for cycles.
+pub const MASTER_BY_CYCLE: Quirk = Quirk {
+    id: "master-by-cycle",
+    spec: "§3.3",
+    explanation: "PPQ's master_by (and ≤0.6.5 set_master) points a TQC at its master without checking that the master does not descend from it, so a cycle makes every later scale read loop forever. We refuse such a call with an error in both modes.",
+};
+
 /// Every PPQ quirk this crate knows, in spec order; layers append theirs here so the UI has one list.
-pub const QUIRKS: &[Quirk] = &[NUMERICAL_NEGATIVE_TIES, ASYM_OFFSET_SIGNED_RANGE];
+pub const QUIRKS: &[Quirk] = &[NUMERICAL_NEGATIVE_TIES, ASYM_OFFSET_SIGNED_RANGE, TQC_DEFAULT_RANGE, MASTER_BY_CYCLE];
 
 /// Looks a quirk up by id.
 pub fn quirk(id: &str) -> Option<&'static Quirk> {
