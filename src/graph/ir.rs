@@ -316,14 +316,18 @@ impl BaseGraph {
 
     /// Deletes an op (PPQ `remove_operation`). Its input links are dropped; a parameter input left without
     /// consumers is deleted. Without `keep_coherence` its outputs stay as producer-less variables.
-    /// With it, the op must have one non-parameter input and one output: consumers of the output are rewired
+    /// With it, the op must have one non-parameter input (or a single parameter input) and one output: consumers of the output are rewired
     /// to that input, the output is deleted, and if it was a graph output the input is appended to the outputs.
     pub fn remove_operation(&mut self, id: OpId, keep_coherence: bool) -> Result<(), GraphError> {
         if !self.has_op(id) {
             return Err(GraphError::Invalid(format!("operation {} is not in the graph", id.0)));
         }
         let op = self.op(id).clone();
-        let data_inputs: Vec<VarId> = op.inputs.iter().copied().filter(|&v| !self.var(v).is_parameter).collect();
+        let mut data_inputs: Vec<VarId> = op.inputs.iter().copied().filter(|&v| !self.var(v).is_parameter).collect();
+        if data_inputs.is_empty() && op.inputs.len() == 1 {
+            // An Identity of a parameter: consumers are rewired to the parameter, which is kept.
+            data_inputs = op.inputs.clone();
+        }
         if keep_coherence && (data_inputs.len() != 1 || op.outputs.len() != 1) {
             return Err(GraphError::Invalid(format!(
                 "cannot remove '{}' coherently: it needs exactly one non-parameter input and one output",
@@ -335,7 +339,7 @@ impl BaseGraph {
             if let Some(pos) = var.dest_ops.iter().position(|&d| d == id) {
                 var.dest_ops.remove(pos);
             }
-            if var.is_parameter && var.dest_ops.is_empty() {
+            if var.is_parameter && var.dest_ops.is_empty() && !(keep_coherence && data_inputs.contains(&v)) {
                 self.remove_variable(v);
             }
         }
