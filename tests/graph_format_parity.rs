@@ -158,3 +158,40 @@ fn bn_fold_names_and_values() {
     assert!(w.is_parameter);
     assert_eq!(w.value.as_ref().unwrap().shape(), &[4, 3, 3, 3]);
 }
+
+/// The formatted graphs, exported, compute the same outputs as the original models in onnxruntime (checks the
+/// folded BN weights and that formatting kept the function). Skipped when python lacks onnx/onnxruntime.
+#[test]
+fn formatted_exports_match_originals_in_onnxruntime() {
+    let dir = std::env::temp_dir().join(format!("ppq_graph_format_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args = Vec::new();
+    for m in MODELS {
+        let p = dir.join(format!("{m}.onnx"));
+        std::fs::write(&p, ppq_playground::graph::export::export_onnx(&formatted(m)).unwrap()).unwrap();
+        let orig = ppq_playground::reference::reference_dir().join(format!("models/{m}.onnx"));
+        args.push(orig.display().to_string());
+        args.push(p.display().to_string());
+    }
+    let script = r#"
+import sys, numpy as np, onnx, onnxruntime as ort
+a = sys.argv[1:]
+for orig, fmt in zip(a[0::2], a[1::2]):
+    onnx.checker.check_model(onnx.load(fmt))
+    s1, s2 = ort.InferenceSession(orig), ort.InferenceSession(fmt)
+    i = s1.get_inputs()[0]
+    x = np.random.default_rng(0).standard_normal([d if isinstance(d, int) else 1 for d in i.shape]).astype(np.float32)
+    y1, y2 = s1.run(None, {i.name: x})[0], s2.run(None, {s2.get_inputs()[0].name: x})[0]
+    assert np.allclose(y1, y2, rtol=1e-4, atol=1e-5), (fmt, np.abs(y1 - y2).max())
+"#;
+    let out = std::process::Command::new("python3").arg("-c").arg(script).args(&args).output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("No module named") => {
+            println!("skipped: python3 lacks onnx/onnxruntime/numpy");
+        }
+        Ok(o) => panic!("formatted model differs: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => println!("skipped: python3 not available ({e})"),
+    }
+}
