@@ -34,7 +34,13 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# 4. Debian chromium + chromedriver for browser tests (never a downloaded browser build).
+# 4. Python referees for parity tests (onnx checker, onnxruntime), pinned in requirements-dev.txt.
+if ! python3 -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
+  say "installing Python test referees (onnx, onnxruntime, numpy)"
+  python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+fi
+
+# 5. Debian chromium + chromedriver for browser tests (never a downloaded browser build).
 if [ "$need_browser" = 1 ] && { ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; }; then
   say "installing Debian chromium and chromium-driver"
   as_root apt-get update -qq
