@@ -168,3 +168,59 @@ fn per_channel_minmax_vector() {
     let e = channel_minmax_to_scale_offset(-1.0, 2.0, &a).unwrap_err();
     assert!(e.to_string().contains("AssertionError"), "{e}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn policy_bits() -> impl Strategy<Value = u32> {
+        prop_oneof![Just(SYM), Just(ASYM), Just(0x55u32), Just(0x65u32)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Scale ≥ min_scale; the range includes 0 so 0 dequantizes exactly; POW2 scales are powers of 2.
+        #[test]
+        fn minmax_invariants(bits in policy_bits(), a in -1e4f32..1e4, b in -1e4f32..1e4) {
+            let t = target(bits);
+            let (s, o) = minmax_to_scale_offset(f64::from(a.min(b)), f64::from(a.max(b)), &t).unwrap();
+            prop_assert!(s >= t.min_scale);
+            let s32 = s as f32;
+            // q(0) = round(0 / s) + o = o, and (q − o)·s = 0 exactly.
+            let q0 = (0.0f32 / s32).round_ties_even() + o as f32;
+            prop_assert_eq!((q0 - o as f32) * s32, 0.0);
+            prop_assert_eq!(o, o.round());
+            if bits & 0x40 != 0 {
+                prop_assert_eq!(s.log2().fract(), 0.0, "{} is not a power of two", s);
+            }
+        }
+
+        /// Per-channel minmax equals per-tensor minmax applied to each channel's slice.
+        #[test]
+        fn per_channel_is_per_tensor_per_slice(
+            shape in proptest::collection::vec(1usize..4, 1..4),
+            axis_seed in 0usize..8,
+            seed in proptest::collection::vec(-5f32..5.0, 64),
+        ) {
+            let numel: usize = shape.iter().product();
+            let data: Vec<f32> = (0..numel).map(|i| seed[i % seed.len()] * (1.0 + i as f32 * 0.01)).collect();
+            let axis = axis_seed % shape.len();
+            let mut t = target(SYM);
+            t.policy = QuantizationPolicy::new(0x56, StateModel::Ppq066).unwrap(); // SYM | POW2 | PER_CHANNEL
+            let mut o = MinMaxObserver::new(t.with_channel_axis(axis)).unwrap();
+            o.observe(&data, &shape).unwrap();
+            let pc = o.render().unwrap();
+            let inner: usize = shape[axis + 1..].iter().product();
+            for c in 0..shape[axis] {
+                let slice: Vec<f32> =
+                    (0..numel).filter(|i| (i / inner) % shape[axis] == c).map(|i| data[i]).collect();
+                let mut pt = MinMaxObserver::new(target(0x55)).unwrap();
+                pt.observe(&slice, &[slice.len()]).unwrap();
+                let r = pt.render().unwrap();
+                prop_assert_eq!(pc.scale[c].to_bits(), r.scale[0].to_bits());
+                prop_assert_eq!(pc.offset[c], r.offset[0]);
+            }
+        }
+    }
+}
