@@ -74,8 +74,21 @@ pub const MASTER_BY_CYCLE: Quirk = Quirk {
     explanation: "PPQ's master_by (and ≤0.6.5 set_master) points a TQC at its master without checking that the master does not descend from it, so a cycle makes every later scale read loop forever. We refuse such a call with an error in both modes.",
 };
 
-/// Every PPQ quirk this crate knows, in spec order; layers append theirs here so the UI has one list.
-pub const QUIRKS: &[Quirk] = &[NUMERICAL_NEGATIVE_TIES, ASYM_OFFSET_SIGNED_RANGE, TQC_DEFAULT_RANGE, MASTER_BY_CYCLE];
+/// Per-channel asymmetric minmax fails under numpy ≥ 2.
+pub const PER_CHANNEL_ASYM_NUMPY2_ASSERT: Quirk = Quirk {
+    id: "per-channel-asym-numpy2-assert",
+    spec: "§5.1",
+    explanation: "PPQ 0.6.6 with numpy 2 raises AssertionError for per-channel ASYMMETRICAL minmax: -min/scale stays a numpy float32 and ppq_numerical_round asserts a Python float. Fixed computes the offset in float64, as PPQ did under numpy 1.",
+};
+
+/// Every PPQ quirk this crate knows, in spec-section order; layers append theirs here so the UI has one list.
+pub const QUIRKS: &[Quirk] = &[
+    TQC_DEFAULT_RANGE,
+    MASTER_BY_CYCLE,
+    NUMERICAL_NEGATIVE_TIES,
+    ASYM_OFFSET_SIGNED_RANGE,
+    PER_CHANNEL_ASYM_NUMPY2_ASSERT,
+];
 
 /// Looks a quirk up by id.
 pub fn quirk(id: &str) -> Option<&'static Quirk> {
