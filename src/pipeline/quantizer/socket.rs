@@ -6,6 +6,7 @@
 //! quant pipeline) set SOI / FP32 / PASSIVE_INIT afterwards; [`refine_state_065`] is that rule table.
 
 use crate::core::QuantizationStates;
+use crate::core::quirks::Quirks;
 
 /// `COMPUTING_OP`: ops whose output may absorb a following activation (QuantizeFusionPass).
 pub const COMPUTING_OP: &[&str] = &["Conv", "Gemm", "ConvTranspose", "MatMul", "Attention", "PPQBiasFusedMatMul"];
@@ -43,6 +44,14 @@ pub const PASSIVE_OPERATIONS_FIXED: &[&str] = &[
     "Squeeze",
     "Unsqueeze",
 ];
+
+/// The passive-op list in force: PPQ's typo under `Quirks::Faithful`, the corrected list under `Fixed`.
+pub fn passive_operations(quirks: Quirks) -> &'static [&'static str] {
+    match quirks {
+        Quirks::Faithful => PASSIVE_OPERATIONS,
+        Quirks::Fixed => PASSIVE_OPERATIONS_FIXED,
+    }
+}
 
 /// Logical ops whose output socket is FP32 in 0.6.6.
 const LOGICAL_OPS: &[&str] = &["Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Xor", "Or", "And"];
@@ -95,7 +104,8 @@ mod tests {
         assert!(input_socket_is_fp32("Slice", 4) && !input_socket_is_fp32("Conv", 1));
         assert!(output_socket_is_fp32("Equal", 0) && output_socket_is_fp32("TopK", 1));
         assert!(!output_socket_is_fp32("TopK", 0));
-        assert!(!PASSIVE_OPERATIONS.contains(&"Slice") && PASSIVE_OPERATIONS_FIXED.contains(&"Slice"));
+        assert!(!passive_operations(Quirks::Faithful).contains(&"Slice"));
+        assert!(passive_operations(Quirks::Fixed).contains(&"Dropout"));
     }
 
     #[test]
