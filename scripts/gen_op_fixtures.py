@@ -119,6 +119,10 @@ def conv():
     case("conv2d_group2", "Conv", [f(1, 4, 6, 6), f(6, 2, 3, 3), f(6)], {"group": 2})
     case("conv2d_depthwise", "Conv", [f(2, 4, 5, 5), f(4, 1, 3, 3), f(4)],
          {"group": 4, "strides": [2, 2], "pads": [1, 1, 1, 1]})
+    case("conv2d_depthwise_dil_asym", "Conv", [f(1, 3, 6, 7), f(3, 1, 3, 2)],
+         {"group": 3, "dilations": [2, 1], "pads": [0, 2, 1, 0], "strides": [1, 3]})
+    case("conv2d_depthwise_mult2", "Conv", [f(1, 3, 5, 5), f(6, 1, 3, 3), f(6)], {"group": 3, "pads": [1, 1, 1, 1]})
+    case("conv1d_depthwise", "Conv", [f(2, 4, 9), f(4, 1, 3), f(4)], {"group": 4, "auto_pad": "SAME_LOWER"})
     case("conv2d_1x1", "Conv", [f(2, 8, 4, 3), f(5, 8, 1, 1), f(5)])
     case("conv2d_1x1_stride2", "Conv", [f(1, 3, 5, 5), f(2, 3, 1, 1)], {"strides": [2, 2]})
     case("conv2d_rect_kernel", "Conv", [f(1, 2, 6, 9), f(3, 2, 2, 3)], {"strides": [1, 2], "kernel_shape": [2, 3]})

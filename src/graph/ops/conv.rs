@@ -225,6 +225,16 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
             }
         }
     }
+    if cg == 1 && mg == 1 {
+        let ws = wt.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
+        let ys = y.as_slice_mut().ok_or_else(|| GraphError::shape(&attrs.op, "output buffer"))?;
+        for (p, out) in ys.chunks_exact_mut(oh * ow).enumerate() {
+            let ch = p % m;
+            let taps = &ws[ch * kernel[0] * kernel[1]..(ch + 1) * kernel[0] * kernel[1]];
+            depthwise_plane(&xs[p * ih * iw..(p + 1) * ih * iw], ih, iw, &w, taps, oh, ow, out);
+        }
+        return finish(y, batch, m, n, oh, ow, attrs);
+    }
     let direct = kernel == [1, 1] && w.s == [1, 1] && w.pb == [0, 0] && w.pe == [0, 0];
     let mut col = if direct { Array2::zeros((0, 0)) } else { Array2::<f32>::zeros((krow, oh * ow)) };
     for b in 0..batch {
@@ -242,13 +252,69 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
             general_mat_mul(1.0, &wg, &cols, 1.0, &mut yg);
         }
     }
-    let mut shape = vec![batch, m];
-    if n == 2 {
-        shape.push(oh);
-    }
-    shape.push(ow);
+    finish(y, batch, m, n, oh, ow, attrs)
+}
+
+/// Reshapes the [N, M, oh·ow] result to N×M×(oh×)ow.
+fn finish(
+    y: Array3<f32>,
+    b: usize,
+    m: usize,
+    n: usize,
+    oh: usize,
+    ow: usize,
+    attrs: &Attributes,
+) -> Result<Tensor, GraphError> {
+    let shape: Vec<usize> = if n == 2 { vec![b, m, oh, ow] } else { vec![b, m, ow] };
     let y = y.into_shape_with_order(IxDyn(&shape)).map_err(|_| GraphError::shape(&attrs.op, "output reshape"))?;
     Ok(Tensor::F32(y))
+}
+
+/// Depthwise (one input and one output channel per group) direct convolution of one plane: a gemm with a single
+/// row would spend its time in im2col, so accumulate each tap's shifted input row into `out` (bias pre-filled).
+#[allow(clippy::too_many_arguments)]
+fn depthwise_plane(
+    plane: &[f32],
+    ih: usize,
+    iw: usize,
+    w: &Window,
+    taps: &[f32],
+    oh: usize,
+    ow: usize,
+    out: &mut [f32],
+) {
+    let [kh, kw] = w.k;
+    let sw = w.s[1] as isize;
+    for ki in 0..kh {
+        for kj in 0..kw {
+            let tap = taps[ki * kw + kj];
+            let off_x = (kj * w.d[1]) as isize - w.pb[1] as isize;
+            let lo = if off_x >= 0 { 0 } else { ((-off_x + sw - 1) / sw) as usize };
+            let room = iw as isize - off_x;
+            let hi = if room <= 0 { 0 } else { (((room + sw - 1) / sw) as usize).min(ow) };
+            if lo >= hi {
+                continue;
+            }
+            for oy in 0..oh {
+                let iy = (oy * w.s[0] + ki * w.d[0]) as isize - w.pb[0] as isize;
+                if iy < 0 || iy >= ih as isize {
+                    continue;
+                }
+                let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
+                let dst = &mut out[oy * ow + lo..oy * ow + hi];
+                let start = (lo as isize * sw + off_x) as usize;
+                if sw == 1 {
+                    for (d, &v) in dst.iter_mut().zip(&src[start..start + (hi - lo)]) {
+                        *d += tap * v;
+                    }
+                } else {
+                    for (j, d) in dst.iter_mut().enumerate() {
+                        *d += tap * src[start + j * w.s[1]];
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// ConvTranspose: sgemm of Wᵀ with each input image, then col2im scatter-add; pads, output_padding, output_shape,
