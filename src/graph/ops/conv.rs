@@ -1,7 +1,7 @@
 //! Conv (im2col + sgemm, or the input itself as the column matrix for 1×1 stride-1 kernels) and ConvTranspose
 //! (sgemm + col2im). 1-D ops are lifted to 2-D with a unit height, so one kernel serves both.
 
-use super::{Attributes, GraphError, Tensor, f32_input, opt_input};
+use super::{Attributes, GraphError, MAX_WINDOW_PARAM, Tensor, element_count, f32_input, opt_input};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, Array3, ArrayView2, Axis, IxDyn, s};
 
@@ -26,7 +26,7 @@ fn pos_ints(attrs: &Attributes, name: &str, n: usize, default: usize) -> Result<
         None => vec![default as i64; n],
         Some(v) => v,
     };
-    if v.len() != n || v.iter().any(|&x| x < 1) {
+    if v.len() != n || v.iter().any(|&x| !(1..=MAX_WINDOW_PARAM).contains(&x)) {
         return Err(GraphError::attribute(&attrs.op, name, format!("expected {n} positive values, got {v:?}")));
     }
     Ok(if n == 1 { [1, v[0] as usize] } else { [v[0] as usize, v[1] as usize] })
@@ -48,7 +48,7 @@ pub(super) fn window(
     match auto_pad.as_str() {
         "NOTSET" => {
             if let Some(p) = attrs.ints("pads")? {
-                if p.len() != 2 * n || p.iter().any(|&x| x < 0) {
+                if p.len() != 2 * n || p.iter().any(|&x| !(0..=MAX_WINDOW_PARAM).contains(&x)) {
                     return Err(GraphError::attribute(
                         &attrs.op,
                         "pads",
@@ -106,8 +106,8 @@ fn spatial_rank(x: &[usize], w: &[usize], attrs: &Attributes) -> Result<usize, G
             format!("only 1-D and 2-D convolutions are supported: X {x:?}, W {w:?}"),
         ));
     }
-    if w.contains(&0) {
-        return Err(GraphError::shape(&attrs.op, format!("W has an empty dimension: {w:?}")));
+    if w.iter().any(|&d| d == 0 || d as i64 > MAX_WINDOW_PARAM) {
+        return Err(GraphError::shape(&attrs.op, format!("W has an empty or oversized dimension: {w:?}")));
     }
     Ok(x.len() - 2)
 }
@@ -210,6 +210,7 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
     let [ih, iw] = lift(x.shape());
     let w = window(attrs, n, kernel, [ih, iw], true)?;
     let (oh, ow) = (out_len(&w, 0, ih, false, attrs)?, out_len(&w, 1, iw, false, attrs)?);
+    element_count(&[batch, m, oh, ow], attrs)?;
     let bias = bias(inputs, m, attrs)?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
@@ -362,6 +363,7 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
             .ok_or_else(|| GraphError::shape(&attrs.op, "pads remove the whole output"))?;
     }
     let [oh, ow] = osz;
+    element_count(&[batch, m, oh, ow], attrs)?;
     let bias = bias(inputs, m, attrs)?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
@@ -414,7 +416,7 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
 /// Reads a non-negative INTS attribute of `n` values (default zeros), lifted to 2-D.
 fn pos_ints_or_zero(attrs: &Attributes, name: &str, n: usize) -> Result<[usize; 2], GraphError> {
     let v = attrs.ints(name)?.unwrap_or_else(|| vec![0; n]);
-    if v.len() != n || v.iter().any(|&x| x < 0) {
+    if v.len() != n || v.iter().any(|&x| !(0..=MAX_WINDOW_PARAM).contains(&x)) {
         return Err(GraphError::attribute(&attrs.op, name, format!("expected {n} non-negative values, got {v:?}")));
     }
     Ok(if n == 1 { [0, v[0] as usize] } else { [v[0] as usize, v[1] as usize] })

@@ -194,13 +194,31 @@ fn broadcast_shapes(a: &[usize], b: &[usize], attrs: &Attributes) -> Result<Vec<
     Ok(out)
 }
 
-/// Converts a shape-like i64 list to dimensions, rejecting negatives.
+/// The most elements one op output may have (2^28 f32 = 1 GiB): user-supplied shapes must not abort the process
+/// (or the browser tab) with an allocation failure or an overflowing product.
+const MAX_ELEMENTS: usize = 1 << 28;
+
+/// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
+const MAX_WINDOW_PARAM: i64 = 1 << 20;
+
+/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`].
+fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d).filter(|&n| n <= MAX_ELEMENTS))
+        .ok_or_else(|| GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)))
+}
+
+/// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
 fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, GraphError> {
-    v.iter()
+    let dims = v
+        .iter()
         .map(|&d| {
             usize::try_from(d).map_err(|_| GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")))
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    element_count(&dims, attrs)?;
+    Ok(dims)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(super) fn pool(max: bool, inputs: &[Option<&Tensor>], attrs: &Attributes) ->
     let ks = attrs
         .ints("kernel_shape")?
         .ok_or_else(|| GraphError::attribute(&attrs.op, "kernel_shape", "required attribute is missing"))?;
-    if ks.len() != n || ks.iter().any(|&k| k < 1) {
+    if ks.len() != n || ks.iter().any(|&k| !(1..=super::MAX_WINDOW_PARAM).contains(&k)) {
         return Err(GraphError::attribute(
             &attrs.op,
             "kernel_shape",
@@ -33,6 +33,7 @@ pub(super) fn pool(max: bool, inputs: &[Option<&Tensor>], attrs: &Attributes) ->
     let ceil = attrs.int_or("ceil_mode", 0)? != 0;
     let include_pad = attrs.int_or("count_include_pad", 0)? != 0;
     let (oh, ow) = (out_len(&w, 0, ih, ceil, attrs)?, out_len(&w, 1, iw, ceil, attrs)?);
+    super::element_count(&[b, c, oh, ow], attrs)?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
     let mut y = Array3::<f32>::zeros((b * c, oh, ow));

@@ -84,6 +84,7 @@ pub(super) fn resize(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
         }
         (None, None) => return Err(GraphError::shape(&attrs.op, "Resize needs scales or sizes")),
     };
+    super::element_count(&out_shape, attrs)?;
     let mode = attrs.string_or("mode", "nearest")?;
     let ctm = attrs.string_or("coordinate_transformation_mode", "half_pixel")?;
     let nearest_mode = attrs.string_or("nearest_mode", "round_prefer_floor")?;

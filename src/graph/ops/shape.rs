@@ -1,12 +1,14 @@
 //! Shape-only and constant-producing ops: Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Shape,
 //! ConstantOfShape, Constant, Cast, Expand. These are dtype-agnostic and exact.
 
-use super::{Attributes, GraphError, Tensor, broadcast_shapes, input, map_any, norm_axis, opt_input, to_dims};
+use super::{
+    Attributes, GraphError, Tensor, broadcast_shapes, element_count, input, map_any, norm_axis, opt_input, to_dims,
+};
 use ndarray::{ArrayD, IxDyn};
 
 /// Reshapes any tensor to `shape` (row-major), checking the element count.
 pub(super) fn reshaped(t: &Tensor, shape: &[usize], attrs: &Attributes) -> Result<Tensor, GraphError> {
-    let count: usize = shape.iter().product();
+    let count = element_count(shape, attrs)?;
     if count != t.len() {
         return Err(GraphError::shape(
             &attrs.op,
@@ -224,6 +226,7 @@ pub(super) fn expand(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
     let x = input(inputs, 0, attrs)?;
     let target = to_dims(&input(inputs, 1, attrs)?.to_i64_vec(&attrs.op)?, "shape", attrs)?;
     let shape = broadcast_shapes(x.shape(), &target, attrs)?;
+    element_count(&shape, attrs)?;
     let bad = || GraphError::shape(&attrs.op, format!("cannot expand {:?} to {shape:?}", x.shape()));
     Ok(map_any!(x, a => a.broadcast(IxDyn(&shape)).ok_or_else(bad)?.to_owned()))
 }

@@ -63,11 +63,11 @@ pub(super) fn split(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ve
         (None, Some(s)) => super::to_dims(&s, "split", attrs)?,
         (None, None) => {
             let n = attrs.int_or("num_outputs", 0)?;
-            if n < 1 {
+            if n < 1 || n as usize > dim.max(1) {
                 return Err(GraphError::attribute(
                     &attrs.op,
                     "num_outputs",
-                    "Split needs split sizes or num_outputs ≥ 1 (the node's output count)",
+                    "Split needs split sizes or 1 ≤ num_outputs ≤ the axis size (the node's output count)",
                 ));
             }
             let chunk = dim.div_ceil(n as usize);
@@ -220,15 +220,16 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
     };
     let mut out_shape = Vec::with_capacity(r);
     for a in 0..r {
-        let n = x.shape()[a] as i64 + before[a] + after[a];
+        let n = (x.shape()[a] as i64).checked_add(before[a]).and_then(|v| v.checked_add(after[a])).unwrap_or(-1);
         if n < 0 {
-            return Err(GraphError::shape(&attrs.op, format!("pads make axis {a} negative")));
+            return Err(GraphError::shape(&attrs.op, format!("pads make axis {a} negative or overflow")));
         }
         if mode != "constant" && x.shape()[a] == 0 && n > 0 {
             return Err(GraphError::shape(&attrs.op, format!("cannot {mode}-pad the empty axis {a}")));
         }
         out_shape.push(n as usize);
     }
+    super::element_count(&out_shape, attrs)?;
     // Per axis, the source index of each output position (None = constant fill).
     let maps: Vec<Vec<Option<usize>>> =
         (0..r).map(|a| (0..out_shape[a]).map(|p| pad_source(p, before[a], x.shape()[a], &mode)).collect()).collect();

@@ -68,6 +68,12 @@ fn conv_errors() {
     is_attr_err(run("Conv", &[&x, &w], Attributes::new("c").with("group", AttrValue::Float(1.0))), "group");
     is_attr_err(run("Conv", &[&x, &w], Attributes::new("c").with("auto_pad", AttrValue::Int(3))), "auto_pad");
     is_attr_err(run("Conv", &[&x, &w], Attributes::new("c").with("group", AttrValue::Int(0))), "group");
+    let huge = Attributes::new("c").with("dilations", AttrValue::Ints(vec![i64::MAX, 1]));
+    is_attr_err(run("Conv", &[&x, &w], huge), "dilations");
+    let huge = Attributes::new("c").with("pads", AttrValue::Ints(vec![0, 0, i64::MAX, 0]));
+    is_attr_err(run("Conv", &[&x, &w], huge), "pads");
+    let r = run("Conv", &[&x, &w], Attributes::new("c").with("pads", AttrValue::Ints(vec![0, 0, 1 << 20, 1 << 20])));
+    assert!(matches!(r, Err(GraphError::TooLarge(_))), "{r:?}");
     let r = run("Conv", &[&x, &w], Attributes::new("c").with("group", AttrValue::Int(2)));
     assert!(matches!(r, Err(GraphError::Shape { .. })), "{r:?}");
     is_shape_err(run_op("Conv", &[Some(&x), None], &Attributes::new("c")), "c");
@@ -134,6 +140,14 @@ fn shape_op_errors() {
     is_attr_err(run("Cast", &[&x], Attributes::new("c").with("to", AttrValue::Int(10))), "to");
     is_shape_err(run("ConstantOfShape", &[&i64t(&[2, -1])], Attributes::new("k")), "k");
     is_attr_err(run("Constant", &[], Attributes::new("k")), "value");
+    let huge = run("ConstantOfShape", &[&i64t(&[1 << 40, 1 << 40])], Attributes::new("k"));
+    assert!(matches!(huge, Err(GraphError::TooLarge(_))), "{huge:?}");
+    let huge = run("Expand", &[&x, &i64t(&[1 << 30, 1, 1])], Attributes::new("e"));
+    assert!(matches!(huge, Err(GraphError::TooLarge(_))), "{huge:?}");
+    is_shape_err(run("Pad", &[&x, &i64t(&[0, 0, i64::MAX, 0, 0, i64::MAX])], Attributes::new("p")), "p");
+    let huge = run("Pad", &[&x, &i64t(&[0, 0, 1 << 40, 0, 0, 0])], Attributes::new("p"));
+    assert!(matches!(huge, Err(GraphError::TooLarge(_))), "{huge:?}");
+    is_attr_err(run("Split", &[&x], Attributes::new("s").with("num_outputs", AttrValue::Int(i64::MAX))), "num_outputs");
 }
 
 #[test]
