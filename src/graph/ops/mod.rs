@@ -1,11 +1,225 @@
 //! The executor's op kernels: pure functions from input tensors and attributes to output tensors, on ndarray.
-//! The executor knows nothing of individual ops; it calls [`run_op`].
+//! The executor knows nothing of individual ops; it calls [`run_op`], and the UI/CLI can ask
+//! [`supported_ops`] which op types of a model will run before running it.
+//!
+//! Every kernel checks shapes, dtypes and attributes and reports problems as a [`GraphError`] naming the op
+//! (`attrs.op`), because the models come from users: no kernel may panic on a malformed model.
+
+mod conv;
+mod elementwise;
+mod gemm;
+mod norm;
+mod pool;
+mod quant;
+mod reduce;
+mod resize;
+mod shape;
+mod slicing;
 
 use super::{Attributes, GraphError, Tensor};
+use ndarray::ArrayD;
+
+/// The ONNX op types [`run_op`] implements (default domain), sorted.
+const SUPPORTED: &[&str] = &[
+    "Add",
+    "AveragePool",
+    "BatchNormalization",
+    "Cast",
+    "Clip",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Conv",
+    "ConvTranspose",
+    "DequantizeLinear",
+    "Div",
+    "Erf",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Gelu",
+    "Gemm",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "HardSigmoid",
+    "HardSwish",
+    "Identity",
+    "LayerNormalization",
+    "LeakyRelu",
+    "MatMul",
+    "MaxPool",
+    "Mul",
+    "PRelu",
+    "Pad",
+    "QuantizeLinear",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceMin",
+    "ReduceSum",
+    "Relu",
+    "Reshape",
+    "Resize",
+    "Shape",
+    "Sigmoid",
+    "Slice",
+    "Softmax",
+    "Split",
+    "Squeeze",
+    "Sub",
+    "Tanh",
+    "Transpose",
+    "Unsqueeze",
+];
+
+/// The op types [`run_op`] can execute, so a front end can list a model's unsupported ops up front
+/// instead of failing halfway through a run.
+pub fn supported_ops() -> &'static [&'static str] {
+    SUPPORTED
+}
 
 /// Runs one ONNX op. `inputs` holds `None` for omitted optional inputs (empty names in ONNX).
 /// Returns the op's outputs in order, or an error naming the op (`attrs.op`).
+///
+/// The opset version is not passed in, so version-dependent forms are told apart by what is present:
+/// e.g. Clip's bounds, Unsqueeze's/Squeeze's/Reduce*'s axes and Split's sizes are read from the attribute
+/// when it exists and from the input otherwise. Split without sizes needs `num_outputs` (the executor can set
+/// it from the node's output count).
 pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
-    let _ = inputs;
-    Err(GraphError::UnsupportedOp { op: attrs.op.clone(), op_type: op_type.to_string() })
+    let one = |t: Tensor| Ok(vec![t]);
+    match op_type {
+        "Add" | "Sub" | "Mul" | "Div" => one(elementwise::binary(op_type, inputs, attrs)?),
+        "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" => {
+            one(elementwise::unary(op_type, inputs, attrs)?)
+        }
+        "Clip" => one(elementwise::clip(inputs, attrs)?),
+        "PRelu" => one(elementwise::prelu(inputs, attrs)?),
+        "Conv" => one(conv::conv(inputs, attrs)?),
+        "ConvTranspose" => one(conv::conv_transpose(inputs, attrs)?),
+        "Gemm" => one(gemm::gemm(inputs, attrs)?),
+        "MatMul" => one(gemm::matmul(inputs, attrs)?),
+        "Softmax" => one(norm::softmax(inputs, attrs)?),
+        "LayerNormalization" => one(norm::layer_norm(inputs, attrs)?),
+        "BatchNormalization" => one(norm::batch_norm(inputs, attrs)?),
+        "MaxPool" | "AveragePool" => one(pool::pool(op_type == "MaxPool", inputs, attrs)?),
+        "GlobalAveragePool" | "GlobalMaxPool" => one(pool::global_pool(op_type == "GlobalMaxPool", inputs, attrs)?),
+        "Flatten" => one(shape::flatten(inputs, attrs)?),
+        "Reshape" => one(shape::reshape(inputs, attrs)?),
+        "Transpose" => one(shape::transpose(inputs, attrs)?),
+        "Squeeze" => one(shape::squeeze(inputs, attrs)?),
+        "Unsqueeze" => one(shape::unsqueeze(inputs, attrs)?),
+        "Shape" => one(shape::shape_of(inputs, attrs)?),
+        "ConstantOfShape" => one(shape::constant_of_shape(inputs, attrs)?),
+        "Constant" => one(shape::constant(attrs)?),
+        "Identity" => one(input(inputs, 0, attrs)?.clone()),
+        "Cast" => one(shape::cast(inputs, attrs)?),
+        "Expand" => one(shape::expand(inputs, attrs)?),
+        "Concat" => one(slicing::concat(inputs, attrs)?),
+        "Split" => slicing::split(inputs, attrs),
+        "Slice" => one(slicing::slice(inputs, attrs)?),
+        "Gather" => one(slicing::gather(inputs, attrs)?),
+        "Pad" => one(slicing::pad(inputs, attrs)?),
+        "Resize" => one(resize::resize(inputs, attrs)?),
+        "ReduceMean" | "ReduceMax" | "ReduceSum" | "ReduceMin" => one(reduce::reduce(op_type, inputs, attrs)?),
+        "QuantizeLinear" => one(quant::quantize(inputs, attrs)?),
+        "DequantizeLinear" => one(quant::dequantize(inputs, attrs)?),
+        _ => Err(GraphError::UnsupportedOp { op: attrs.op.clone(), op_type: op_type.to_string() }),
+    }
 }
+
+/// Applies `$body` to the array inside any [`Tensor`] variant and rewraps the result in the same variant,
+/// so dtype-agnostic ops (reshape, slice, gather …) are written once.
+macro_rules! map_any {
+    ($t:expr, $a:ident => $body:expr) => {
+        match $t {
+            Tensor::F32($a) => Tensor::F32($body),
+            Tensor::I64($a) => Tensor::I64($body),
+            Tensor::I32($a) => Tensor::I32($body),
+            Tensor::I8($a) => Tensor::I8($body),
+            Tensor::U8($a) => Tensor::U8($body),
+            Tensor::Bool($a) => Tensor::Bool($body),
+        }
+    };
+}
+pub(crate) use map_any;
+
+/// Input `i`, required.
+fn input<'a>(inputs: &[Option<&'a Tensor>], i: usize, attrs: &Attributes) -> Result<&'a Tensor, GraphError> {
+    inputs
+        .get(i)
+        .copied()
+        .flatten()
+        .ok_or_else(|| GraphError::shape(&attrs.op, format!("required input #{i} is missing")))
+}
+
+/// Input `i` when present and non-empty-named (ONNX's way of omitting an optional input).
+fn opt_input<'a>(inputs: &[Option<&'a Tensor>], i: usize) -> Option<&'a Tensor> {
+    inputs.get(i).copied().flatten()
+}
+
+/// Input `i` as float32, required.
+fn f32_input<'a>(inputs: &[Option<&'a Tensor>], i: usize, attrs: &Attributes) -> Result<&'a ArrayD<f32>, GraphError> {
+    input(inputs, i, attrs)?.as_f32(&attrs.op)
+}
+
+/// Resolves a possibly negative `axis` against `rank` (ONNX counts negative axes from the back).
+fn norm_axis(axis: i64, rank: usize, attrs: &Attributes) -> Result<usize, GraphError> {
+    let r = rank as i64;
+    let a = if axis < 0 { axis + r } else { axis };
+    if (0..r).contains(&a) {
+        Ok(a as usize)
+    } else {
+        Err(GraphError::shape(&attrs.op, format!("axis {axis} is out of range for rank {rank}")))
+    }
+}
+
+/// Numpy (multidirectional) broadcast of two shapes, or an error naming both.
+fn broadcast_shapes(a: &[usize], b: &[usize], attrs: &Attributes) -> Result<Vec<usize>, GraphError> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for (i, o) in out.iter_mut().enumerate() {
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        *o = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(GraphError::shape(
+                    &attrs.op,
+                    format!("shapes {a:?} and {b:?} cannot be broadcast together"),
+                ));
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// The most elements one op output may have (2^28 f32 = 1 GiB): user-supplied shapes must not abort the process
+/// (or the browser tab) with an allocation failure or an overflowing product.
+const MAX_ELEMENTS: usize = 1 << 28;
+
+/// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
+const MAX_WINDOW_PARAM: i64 = 1 << 20;
+
+/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`].
+fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d).filter(|&n| n <= MAX_ELEMENTS))
+        .ok_or_else(|| GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)))
+}
+
+/// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
+fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, GraphError> {
+    let dims = v
+        .iter()
+        .map(|&d| {
+            usize::try_from(d).map_err(|_| GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    element_count(&dims, attrs)?;
+    Ok(dims)
+}
+
+#[cfg(test)]
+mod tests;

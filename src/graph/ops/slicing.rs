@@ -1,0 +1,259 @@
+//! Ops that select or assemble elements along axes: Concat, Split, Slice, Gather, Pad (dtype-agnostic, exact).
+
+use super::shape::reshaped;
+use super::{Attributes, GraphError, Tensor, input, map_any, norm_axis, opt_input};
+use ndarray::{ArrayD, Axis, IxDyn};
+
+/// Concat along `axis`; all inputs must share dtype and every other dimension.
+pub(super) fn concat(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+    let parts: Vec<&Tensor> = inputs.iter().flatten().copied().collect();
+    let first = *parts.first().ok_or_else(|| GraphError::shape(&attrs.op, "Concat needs at least one input"))?;
+    let r = first.shape().len();
+    if !attrs.has("axis") {
+        return Err(GraphError::attribute(&attrs.op, "axis", "required attribute is missing"));
+    }
+    let axis = norm_axis(attrs.int_or("axis", 0)?, r, attrs)?;
+    for p in &parts {
+        let same_rest = p.shape().len() == r && (0..r).all(|i| i == axis || p.shape()[i] == first.shape()[i]);
+        if p.dtype_name() != first.dtype_name() || !same_rest {
+            return Err(GraphError::shape(
+                &attrs.op,
+                format!(
+                    "cannot concatenate {} {:?} with {} {:?} on axis {axis}",
+                    first.dtype_name(),
+                    first.shape(),
+                    p.dtype_name(),
+                    p.shape()
+                ),
+            ));
+        }
+    }
+    macro_rules! cat {
+        ($variant:ident) => {{
+            let views: Vec<_> =
+                parts.iter().filter_map(|p| if let Tensor::$variant(a) = p { Some(a.view()) } else { None }).collect();
+            Tensor::$variant(
+                ndarray::concatenate(Axis(axis), &views).map_err(|e| GraphError::shape(&attrs.op, e.to_string()))?,
+            )
+        }};
+    }
+    Ok(match first {
+        Tensor::F32(_) => cat!(F32),
+        Tensor::I64(_) => cat!(I64),
+        Tensor::I32(_) => cat!(I32),
+        Tensor::I8(_) => cat!(I8),
+        Tensor::U8(_) => cat!(U8),
+        Tensor::Bool(_) => cat!(Bool),
+    })
+}
+
+/// Takes the indices `idx` along `axis` (copying).
+fn take(t: &Tensor, axis: usize, idx: &[usize]) -> Tensor {
+    map_any!(t, a => a.select(Axis(axis), idx))
+}
+
+/// Split along `axis` by the `split` sizes (input #1 or attribute) or into `num_outputs` near-equal parts
+/// (the last one smaller, as opset 18 specifies).
+pub(super) fn split(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
+    let x = input(inputs, 0, attrs)?;
+    let axis = norm_axis(attrs.int_or("axis", 0)?, x.shape().len(), attrs)?;
+    let dim = x.shape()[axis];
+    let sizes: Vec<usize> = match (opt_input(inputs, 1), attrs.ints("split")?) {
+        (Some(t), _) => super::to_dims(&t.to_i64_vec(&attrs.op)?, "split", attrs)?,
+        (None, Some(s)) => super::to_dims(&s, "split", attrs)?,
+        (None, None) => {
+            let n = attrs.int_or("num_outputs", 0)?;
+            if n < 1 || n as usize > dim.max(1) {
+                return Err(GraphError::attribute(
+                    &attrs.op,
+                    "num_outputs",
+                    "Split needs split sizes or 1 ≤ num_outputs ≤ the axis size (the node's output count)",
+                ));
+            }
+            let chunk = dim.div_ceil(n as usize);
+            (0..n as usize).map(|i| chunk.min(dim.saturating_sub(i * chunk))).collect()
+        }
+    };
+    if sizes.iter().sum::<usize>() != dim {
+        return Err(GraphError::shape(&attrs.op, format!("split sizes {sizes:?} do not sum to dimension {dim}")));
+    }
+    let mut start = 0;
+    Ok(sizes
+        .iter()
+        .map(|&s| {
+            let idx: Vec<usize> = (start..start + s).collect();
+            start += s;
+            take(x, axis, &idx)
+        })
+        .collect())
+}
+
+/// Slice with starts/ends/axes/steps from inputs (opset ≥ 10) or attributes (opset < 10); negative indices
+/// count from the back and out-of-range ones are clamped, as ONNX specifies.
+pub(super) fn slice(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+    let x = input(inputs, 0, attrs)?;
+    let r = x.shape().len();
+    let list = |i: usize, name: &str| -> Result<Option<Vec<i64>>, GraphError> {
+        match opt_input(inputs, i) {
+            Some(t) => Ok(Some(t.to_i64_vec(&attrs.op)?)),
+            None => attrs.ints(name),
+        }
+    };
+    let starts = list(1, "starts")?.ok_or_else(|| GraphError::shape(&attrs.op, "starts are required"))?;
+    let ends = list(2, "ends")?.ok_or_else(|| GraphError::shape(&attrs.op, "ends are required"))?;
+    let axes = list(3, "axes")?.unwrap_or_else(|| (0..starts.len() as i64).collect());
+    let steps = list(4, "steps")?.unwrap_or_else(|| vec![1; starts.len()]);
+    if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
+        return Err(GraphError::shape(&attrs.op, "starts, ends, axes and steps must have the same length"));
+    }
+    let mut out = x.clone();
+    let mut seen = vec![false; r];
+    for i in 0..starts.len() {
+        let axis = norm_axis(axes[i], r, attrs)?;
+        if std::mem::replace(&mut seen[axis], true) {
+            return Err(GraphError::shape(&attrs.op, format!("axis {axis} is sliced twice")));
+        }
+        let dim = x.shape()[axis] as i64;
+        let step = steps[i];
+        if step == 0 {
+            return Err(GraphError::shape(&attrs.op, "slice step 0 is invalid"));
+        }
+        let fix = |v: i64| if v < 0 { v.saturating_add(dim) } else { v };
+        let (s, e) = (fix(starts[i]), fix(ends[i]));
+        let idx: Vec<usize> = if step > 0 {
+            let (s, e) = (s.clamp(0, dim), e.clamp(0, dim));
+            (s..e.max(s)).step_by(step as usize).map(|v| v as usize).collect()
+        } else {
+            let (s, e) = (s.clamp(-1, dim - 1), e.clamp(-1, dim - 1));
+            let mut v = Vec::new();
+            let mut k = s;
+            while k > e {
+                v.push(k as usize);
+                k = k.saturating_add(step);
+            }
+            v
+        };
+        out = take(&out, axis, &idx);
+    }
+    Ok(out)
+}
+
+/// Gather along `axis` with int64/int32 indices of any shape (negative indices count from the back).
+pub(super) fn gather(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+    let x = input(inputs, 0, attrs)?;
+    let ind = input(inputs, 1, attrs)?;
+    let r = x.shape().len();
+    let axis = norm_axis(attrs.int_or("axis", 0)?, r, attrs)?;
+    let dim = x.shape()[axis] as i64;
+    let idx: Vec<usize> = ind
+        .to_i64_vec(&attrs.op)?
+        .into_iter()
+        .map(|i| {
+            let j = if i < 0 { i + dim } else { i };
+            if (0..dim).contains(&j) {
+                Ok(j as usize)
+            } else {
+                Err(GraphError::shape(&attrs.op, format!("index {i} is out of range for axis of size {dim}")))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let picked = take(x, axis, &idx);
+    let mut shape: Vec<usize> = x.shape()[..axis].to_vec();
+    shape.extend_from_slice(ind.shape());
+    shape.extend_from_slice(&x.shape()[axis + 1..]);
+    reshaped(&picked, &shape, attrs)
+}
+
+/// Source index along an axis of length `n` for output position `p` (padded by `before`) in reflect/edge
+/// mode, or `None` in the constant region.
+fn pad_source(p: usize, before: i64, n: usize, mode: &str) -> Option<usize> {
+    let i = p as i64 - before;
+    let n = n as i64;
+    if (0..n).contains(&i) {
+        return Some(i as usize);
+    }
+    match mode {
+        "edge" => Some(i.clamp(0, n - 1) as usize),
+        "reflect" => {
+            if n == 1 {
+                return Some(0);
+            }
+            let period = 2 * (n - 1);
+            let m = i.rem_euclid(period);
+            Some((if m < n { m } else { period - m }) as usize)
+        }
+        _ => None,
+    }
+}
+
+/// Pad in constant, reflect or edge mode; pads (and the constant) from inputs (opset ≥ 11) or attributes.
+/// Negative pads crop.
+pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+    let x = input(inputs, 0, attrs)?;
+    let r = x.shape().len();
+    let mode = attrs.string_or("mode", "constant")?;
+    if !["constant", "reflect", "edge"].contains(&mode.as_str()) {
+        return Err(GraphError::attribute(&attrs.op, "mode", format!("unsupported mode '{mode}'")));
+    }
+    let raw = match opt_input(inputs, 1) {
+        Some(t) => t.to_i64_vec(&attrs.op)?,
+        None => attrs.ints("pads")?.ok_or_else(|| GraphError::shape(&attrs.op, "pads are required"))?,
+    };
+    let axes: Vec<usize> = match opt_input(inputs, 3) {
+        Some(t) => t.to_i64_vec(&attrs.op)?.iter().map(|&a| norm_axis(a, r, attrs)).collect::<Result<_, _>>()?,
+        None => (0..r).collect(),
+    };
+    if raw.len() != 2 * axes.len() {
+        return Err(GraphError::shape(
+            &attrs.op,
+            format!("pads has {} values, expected {}", raw.len(), 2 * axes.len()),
+        ));
+    }
+    let mut before = vec![0i64; r];
+    let mut after = vec![0i64; r];
+    for (k, &a) in axes.iter().enumerate() {
+        (before[a], after[a]) = (raw[k], raw[k + axes.len()]);
+    }
+    let value = match opt_input(inputs, 2) {
+        Some(t) => t.to_f32_vec().first().copied().unwrap_or(0.0),
+        None => attrs.float_or("value", 0.0)?,
+    };
+    let mut out_shape = Vec::with_capacity(r);
+    for a in 0..r {
+        let n = (x.shape()[a] as i64).checked_add(before[a]).and_then(|v| v.checked_add(after[a])).unwrap_or(-1);
+        if n < 0 {
+            return Err(GraphError::shape(&attrs.op, format!("pads make axis {a} negative or overflow")));
+        }
+        if mode != "constant" && x.shape()[a] == 0 && n > 0 {
+            return Err(GraphError::shape(&attrs.op, format!("cannot {mode}-pad the empty axis {a}")));
+        }
+        out_shape.push(n as usize);
+    }
+    super::element_count(&out_shape, attrs)?;
+    // Per axis, the source index of each output position (None = constant fill).
+    let maps: Vec<Vec<Option<usize>>> =
+        (0..r).map(|a| (0..out_shape[a]).map(|p| pad_source(p, before[a], x.shape()[a], &mode)).collect()).collect();
+    macro_rules! fill {
+        ($a:expr, $fill:expr) => {{
+            let shape = IxDyn(&out_shape);
+            ArrayD::from_shape_fn(shape, |ix| {
+                let mut src = Vec::with_capacity(r);
+                for a in 0..r {
+                    match maps[a][ix[a]] {
+                        Some(s) => src.push(s),
+                        None => return $fill,
+                    }
+                }
+                $a[IxDyn(&src)]
+            })
+        }};
+    }
+    Ok(match x {
+        Tensor::F32(a) => Tensor::F32(fill!(a, value)),
+        Tensor::I64(a) => Tensor::I64(fill!(a, value as i64)),
+        Tensor::I32(a) => Tensor::I32(fill!(a, value as i32)),
+        Tensor::I8(a) => Tensor::I8(fill!(a, value as i8)),
+        Tensor::U8(a) => Tensor::U8(fill!(a, value as u8)),
+        Tensor::Bool(a) => Tensor::Bool(fill!(a, value != 0.0)),
+    })
+}
