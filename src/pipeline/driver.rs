@@ -158,6 +158,12 @@ impl Pipeline {
         &self.ctx
     }
 
+    /// The quantized graph, mutable: lets a learner edit a TQC between two steps (changes made here
+    /// outside a pass are logged with no pass name).
+    pub fn context_mut(&mut self) -> &mut QuantizedGraph {
+        &mut self.ctx
+    }
+
     /// The trace so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
