@@ -112,3 +112,21 @@ fn align_to_large_skips_fp32_inputs_in_the_range() {
     assert_eq!(ctx.store.get(a1).unwrap().state(), S::FP32);
     assert_eq!(ctx.store.root(a1).unwrap(), a1);
 }
+
+#[test]
+fn fixed_quirks_make_slice_passive() {
+    let bytes = std::fs::read(reference_dir().join("models/c_soi.onnx")).unwrap();
+    let root_of_slice_out = |quirks| {
+        let mut s = setting(8);
+        s.quirks = quirks;
+        let mut p = Pipeline::from_onnx(&bytes, TargetPlatform::TrtInt8, s).unwrap();
+        p.run_next(&CalibrationData::default()).unwrap(); // fusion needs no data
+        let st = &p.context().store;
+        let out = st.find("slice:out0:sl").unwrap();
+        (st.get(out).unwrap().state(), st.get(st.root(out).unwrap()).unwrap().label().to_string())
+    };
+    use ppq_playground::core::quirks::Quirks;
+    // PPQ's 'DropoutSlice' typo: Slice is not passive, its output stays its own root.
+    assert_eq!(root_of_slice_out(Quirks::Faithful), (S::INITIAL, "slice:out0:sl".to_string()));
+    assert_eq!(root_of_slice_out(Quirks::Fixed), (S::OVERLAPPED, "slice:in0:up".to_string()));
+}

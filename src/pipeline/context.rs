@@ -90,7 +90,8 @@ impl QuantizedGraph {
             outputs.push(add(false, i, v, s)?);
         }
         let mut cfg = OperationQuantizationConfig::new(inputs, outputs);
-        cfg.is_active_quant_op = !crate::pipeline::passes::PASSIVE_OPERATIONS.contains(&op.op_type.as_str());
+        let passive = super::passes::passive_operations(self.setting.quirks);
+        cfg.is_active_quant_op = !passive.contains(&op.op_type.as_str());
         for &v in &op.inputs {
             let var = self.graph.var(v);
             if var.is_parameter

@@ -5,7 +5,7 @@
 //! HEAD), so that rule is not applied here.
 
 use super::super::context::QuantizedGraph;
-use super::PASSIVE_OPERATIONS;
+use super::passive_operations;
 use crate::core::QuantError;
 use crate::core::QuantizationStates as S;
 use crate::graph::dispatch::COMPUTING_OP;
@@ -44,7 +44,7 @@ pub fn run(ctx: &mut QuantizedGraph) -> Result<(), QuantError> {
     if fs.fuse_passive_op {
         for &op in &ops {
             let o = ctx.op(op);
-            if !ctx.is_quantable(op) || !PASSIVE_OPERATIONS.contains(&o.op_type.as_str()) {
+            if !ctx.is_quantable(op) || !passive_operations(ctx.setting.quirks).contains(&o.op_type.as_str()) {
                 continue;
             }
             let Some(src) = o.inputs.first().and_then(|&v| ctx.graph.var(v).source_op) else { continue };

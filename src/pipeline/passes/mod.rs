@@ -14,6 +14,7 @@ use super::context::QuantizedGraph;
 use super::error::PipelineError;
 use super::setting::QuantizationSetting;
 use crate::core::QuantError;
+use crate::core::quirks::Quirks;
 use calibration::CalibrationData;
 use serde::Serialize;
 
@@ -33,6 +34,32 @@ pub const PASSIVE_OPERATIONS: &[&str] = &[
     "Squeeze",
     "Unsqueeze",
 ];
+
+/// `PASSIVE_OPERATIONS` with the typo corrected ('Dropout' and 'Slice' as two entries), used under
+/// `Quirks::Fixed`.
+pub const PASSIVE_OPERATIONS_FIXED: &[&str] = &[
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Identity",
+    "Dropout",
+    "Slice",
+    "Pad",
+    "Split",
+    "Transpose",
+    "Interp",
+    "Squeeze",
+    "Unsqueeze",
+];
+
+/// The passive op types in force: PPQ's list (typo included) when faithful, the corrected one when fixed.
+pub const fn passive_operations(quirks: Quirks) -> &'static [&'static str] {
+    match quirks {
+        Quirks::Faithful => PASSIVE_OPERATIONS,
+        Quirks::Fixed => PASSIVE_OPERATIONS_FIXED,
+    }
+}
 
 /// Which pipeline a pass belongs to (the `pipeline` field of `passes.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
