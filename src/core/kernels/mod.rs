@@ -23,6 +23,8 @@ mod x86;
 
 pub use int::{QuantizedInts, quantize_to_int};
 pub use params::LinearQuantParams;
+pub(crate) use params::{Layout, channel_layout};
+pub(crate) use scalar::for_each_block;
 pub use scalar::{fake_quant_one, quantize_one};
 
 use crate::core::error::QuantError;
@@ -129,7 +131,7 @@ pub fn fake_quant_with(
 /// # Safety
 /// `src`/`dst` valid for the layout's element count, the same pointer or disjoint; layout checked.
 #[allow(unused_variables)]
-unsafe fn simd_fake_quant(src: *const f32, dst: *mut f32, layout: params::Layout, p: &LinearQuantParams<'_>) {
+unsafe fn simd_fake_quant(src: *const f32, dst: *mut f32, layout: Layout, p: &LinearQuantParams<'_>) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     // SAFETY: forwarded caller contract.
     unsafe {
