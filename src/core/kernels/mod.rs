@@ -8,8 +8,8 @@
 //! the sign of a zero output follows the float32 operations (e.g. `−0 + 0 = +0`, so with offset +0 the
 //! output zeros are +0, as in torch).
 //!
-//! **Dispatch** ([`KernelPath::best`]): wasm32 with simd128 → [`simd128`] lanes; x86-64 with SSE4.1 at
-//! compile time → [`x86`] lanes; otherwise the scalar oracle. The bench figures that justified the choice
+//! **Dispatch** ([`KernelPath::best`]): wasm32 with simd128 → `simd128` lanes; x86-64 with SSE4.1 at
+//! compile time → `x86` (SSE4.1) lanes; otherwise the scalar oracle. The bench figures that justified the choice
 //! are next to [`KernelPath::best`] (SSE4.1 1.46 G elem/s vs oracle 0.38 G, copy ceiling 1.52 G).
 
 mod int;
