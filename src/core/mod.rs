@@ -8,6 +8,7 @@ pub mod fp8;
 pub mod kernels;
 pub mod observer;
 pub mod op_config;
+pub mod platform;
 pub mod policy;
 pub mod quirks;
 pub mod rounding;

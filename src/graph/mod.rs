@@ -2,11 +2,18 @@
 //! Depends only on [`crate::core`].
 
 pub mod attribute;
+pub mod dispatch;
 pub mod error;
+pub mod executor;
+pub mod export;
+pub mod format;
+pub mod import;
+pub mod ir;
 pub mod onnx;
 pub mod ops;
 pub mod tensor;
 
 pub use attribute::{AttrValue, Attributes};
 pub use error::GraphError;
+pub use ir::{BaseGraph, OpId, Operation, Opset, VarId, Variable};
 pub use tensor::Tensor;

@@ -1,0 +1,256 @@
+//! PPQ's graph dispatching (`ppq/api/interface.py::dispatch_graph`, `ppq/scheduler/`; spec §13.3): which ops
+//! are quantization candidates (UNSPECIFIED, decided by the quantizer), which compute shapes or indices (SOI)
+//! and which stay FP32. The default is the ConservativeDispatcher.
+
+use super::ir::{BaseGraph, OpId};
+use crate::core::platform::TargetPlatform;
+use std::collections::{HashMap, HashSet};
+
+/// PPQ's `COMPUTING_OP` (0.6.6).
+pub const COMPUTING_OP: &[&str] = &["Conv", "Gemm", "ConvTranspose", "MatMul", "Attention", "PPQBiasFusedMatMul"];
+
+/// Ops whose data input is input 0 and whose other inputs are shapes/indices (`value_tracing_pattern`).
+const DATA_FIRST: &[&str] =
+    &["Reshape", "Slice", "Gather", "Pad", "Resize", "Split", "TopK", "Tile", "Expand", "RoiAlign", "MMCVRoiAlign"];
+
+/// Shape-producing ops that end a computing extension.
+const SHAPE_SOURCES: &[&str] = &["Shape", "TopK", "NonMaxSuppression"];
+
+/// Which dispatcher to run (`setting.dispatcher`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dispatcher {
+    /// `conservative`, PPQ's default.
+    #[default]
+    Conservative,
+    /// `allin`: every quant-type op is a candidate, no SOI.
+    Allin,
+}
+
+/// Input slots whose OpSocket platform is SOI or FP32 in PPQ 0.6.6's DEFAULT_SOCKET_TABLE (spec §6.2); their
+/// producers are the "receivers" of shape/index values.
+pub fn soi_input_slots(op_type: &str, num_inputs: usize) -> Vec<usize> {
+    let range = |a: usize, b: usize| (a..=b).filter(|&i| i < num_inputs).collect::<Vec<_>>();
+    match op_type {
+        "Reshape" | "Gather" | "Split" | "TopK" | "Expand" | "grid_sampler" | "GatherElements" | "GatherND"
+        | "ScatterElements" | "ScatterND" | "Squeeze" | "Unsqueeze" => range(1, 1),
+        "Pad" | "Tile" | "RoiAlign" | "Clip" | "Where" => range(1, 2),
+        "Resize" => range(1, 3),
+        "Slice" | "NonMaxSuppression" => range(1, 4),
+        "ConstantOfShape" => range(0, 0),
+        "Range" => range(0, 2),
+        "OneHot" => (0..num_inputs).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn ty(graph: &BaseGraph, op: OpId) -> &str {
+    graph.op(op).op_type.as_str()
+}
+
+fn is_computing(graph: &BaseGraph, op: OpId) -> bool {
+    COMPUTING_OP.contains(&ty(graph, op))
+}
+
+/// PPQ `is_boundary`: no input has a producer (also true with no inputs), or nothing consumes the outputs.
+fn is_boundary(graph: &BaseGraph, op: OpId) -> bool {
+    graph.upstream_ops(op).is_empty() || graph.downstream_ops(op).is_empty()
+}
+
+fn produces(graph: &BaseGraph, producer: OpId, op: OpId, slot: usize) -> bool {
+    graph.op(op).inputs.get(slot).is_some_and(|&v| graph.var(v).source_op == Some(producer))
+}
+
+/// PPQ `value_tracing_pattern(from, to)` for downward steps.
+fn value_tracing(graph: &BaseGraph, from: OpId, to: OpId) -> bool {
+    let t = ty(graph, to);
+    if DATA_FIRST.contains(&t) {
+        produces(graph, from, to, 0)
+    } else if t == "ScatterND" {
+        let last = graph.op(to).inputs.len().saturating_sub(1);
+        produces(graph, from, to, 0) || produces(graph, from, to, last)
+    } else {
+        !matches!(t, "ConstantOfShape" | "Shape" | "NonMaxSuppression")
+    }
+}
+
+/// PPQ `reverse_tracing_pattern(from, to)` for upward steps (`to` is upstream of `from`).
+fn reverse_tracing(graph: &BaseGraph, from: OpId, to: OpId) -> bool {
+    let f = ty(graph, from);
+    if matches!(ty(graph, to), "Shape" | "TopK") {
+        false
+    } else if DATA_FIRST.contains(&f) {
+        produces(graph, to, from, 0)
+    } else if f == "ScatterND" {
+        let last = graph.op(from).inputs.len().saturating_sub(1);
+        produces(graph, to, from, 0) || produces(graph, to, from, last)
+    } else {
+        !matches!(f, "NonMaxSuppression" | "Shape")
+    }
+}
+
+/// PPQ `opset_matching`: from every op S with `sp(S)`, walk neighbours (down or up); an end point `ep(X)` adds S
+/// and X, a relay `rp(S, X)` adds X's own result (and S) when non-empty. Results are memoised per op, computed in
+/// reverse walking order so no recursion is needed.
+fn opset_matching(
+    graph: &BaseGraph,
+    order: &[OpId],
+    sp: impl Fn(OpId) -> bool,
+    rp: impl Fn(OpId, OpId) -> bool,
+    ep: impl Fn(OpId) -> bool,
+    down: bool,
+) -> HashSet<OpId> {
+    let mut memo: HashMap<OpId, HashSet<OpId>> = HashMap::new();
+    let walk: Vec<OpId> = if down { order.iter().rev().copied().collect() } else { order.to_vec() };
+    for &s in &walk {
+        let neighbours = if down { graph.downstream_ops(s) } else { graph.upstream_ops(s) };
+        let mut ret = HashSet::new();
+        for x in neighbours {
+            if ep(x) {
+                ret.insert(s);
+                ret.insert(x);
+            } else if rp(s, x)
+                && let Some(r) = memo.get(&x).filter(|r| !r.is_empty())
+            {
+                ret.extend(r.iter().copied());
+                ret.insert(s);
+            }
+        }
+        memo.insert(s, ret);
+    }
+    let mut result = HashSet::new();
+    for &s in order {
+        if sp(s) {
+            result.extend(memo.get(&s).into_iter().flatten().copied());
+        }
+    }
+    result
+}
+
+/// The ConservativeDispatcher table (spec §13.3.3): op → SOI, FP32 or UNSPECIFIED.
+pub fn conservative_dispatch(graph: &BaseGraph, quant_types: &[&str]) -> HashMap<OpId, TargetPlatform> {
+    let Ok(order) = graph.topological_sort() else { return HashMap::new() };
+    let qt = |op: OpId| quant_types.contains(&ty(graph, op));
+    let mut receivers = HashSet::new();
+    for (_, op) in graph.operations() {
+        for slot in soi_input_slots(&op.op_type, op.inputs.len()) {
+            receivers.extend(graph.var(op.inputs[slot]).source_op);
+        }
+    }
+    let generator = |op: OpId| matches!(ty(graph, op), "Shape" | "NonMaxSuppression" | "ConstantOfShape" | "TopK");
+    let boundary = |op: OpId| is_boundary(graph, op);
+    let computing = |op: OpId| is_computing(graph, op);
+    let tracing = |a: OpId, b: OpId| value_tracing(graph, a, b);
+
+    let mut q = opset_matching(graph, &order, computing, tracing, |x| !qt(x) || boundary(x), true);
+    q.retain(|&x| qt(x));
+    let ce = opset_matching(
+        graph,
+        &order,
+        computing,
+        tracing,
+        |x| SHAPE_SOURCES.contains(&ty(graph, x)) || boundary(x),
+        true,
+    );
+    let mut f = opset_matching(
+        graph,
+        &order,
+        generator,
+        tracing,
+        |x| receivers.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
+        true,
+    );
+    f.retain(|&x| !computing(x) && !q.contains(&x));
+    let mut soi: HashSet<OpId> = receivers.union(&f).copied().collect();
+    loop {
+        let snapshot = soi.clone();
+        let mut b = opset_matching(
+            graph,
+            &order,
+            |x| snapshot.contains(&x) && ty(graph, x) != "Shape",
+            |a, b| reverse_tracing(graph, a, b),
+            |x| snapshot.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
+            false,
+        );
+        b.retain(|&x| !computing(x) && !q.contains(&x));
+        if b.is_subset(&soi) {
+            break;
+        }
+        soi.extend(b);
+    }
+    let mut table = HashMap::new();
+    for (id, _) in graph.operations() {
+        let p = if soi.contains(&id) && !ce.contains(&id) {
+            TargetPlatform::Soi
+        } else if q.contains(&id) {
+            TargetPlatform::Unspecified
+        } else {
+            TargetPlatform::Fp32
+        };
+        table.insert(id, p);
+    }
+    for (id, op) in graph.operations() {
+        let producer = op.inputs.first().and_then(|&v| graph.var(v).source_op);
+        if SHAPE_SOURCES.contains(&op.op_type.as_str()) {
+            let p = producer.and_then(|p| table.get(&p).copied()).unwrap_or(TargetPlatform::Fp32);
+            table.insert(id, p);
+        } else if matches!(op.op_type.as_str(), "Relu" | "Clip")
+            && let Some(p) = producer.and_then(|p| table.get(&p).copied())
+        {
+            table.insert(id, p);
+        }
+    }
+    table
+}
+
+/// The AllinDispatcher table: quant-type ops UNSPECIFIED, the rest FP32.
+pub fn allin_dispatch(graph: &BaseGraph, quant_types: &[&str]) -> HashMap<OpId, TargetPlatform> {
+    graph
+        .operations()
+        .map(|(id, op)| {
+            let p = if quant_types.contains(&op.op_type.as_str()) {
+                TargetPlatform::Unspecified
+            } else {
+                TargetPlatform::Fp32
+            };
+            (id, p)
+        })
+        .collect()
+}
+
+/// PPQ 0.6.6 `dispatch_graph` with the conservative dispatcher: sets every op's platform from the table, then
+/// applies `overrides` (op name → platform; unknown names are ignored, as in PPQ).
+pub fn dispatch_graph(graph: &mut BaseGraph, quant_types: &[&str], overrides: &[(String, TargetPlatform)]) {
+    dispatch_graph_with(graph, Dispatcher::Conservative, quant_types, overrides);
+}
+
+/// [`dispatch_graph`] with an explicit dispatcher.
+pub fn dispatch_graph_with(
+    graph: &mut BaseGraph,
+    dispatcher: Dispatcher,
+    quant_types: &[&str],
+    overrides: &[(String, TargetPlatform)],
+) {
+    let table = match dispatcher {
+        Dispatcher::Conservative => conservative_dispatch(graph, quant_types),
+        Dispatcher::Allin => allin_dispatch(graph, quant_types),
+    };
+    for (id, p) in table {
+        graph.op_mut(id).platform = p;
+    }
+    for (name, p) in overrides {
+        if let Some(id) = graph.op_by_name(name) {
+            graph.op_mut(id).platform = *p;
+        }
+    }
+}
+
+/// The quantizer's platform resolution (spec §13.3.5, 0.6.6): an UNSPECIFIED op goes to `target` when its type
+/// is a quant type, else to FP32.
+pub fn resolve_platforms(graph: &mut BaseGraph, target: TargetPlatform, quant_types: &[&str]) {
+    for id in graph.op_ids() {
+        let op = graph.op_mut(id);
+        if op.platform == TargetPlatform::Unspecified {
+            op.platform = if quant_types.contains(&op.op_type.as_str()) { target } else { TargetPlatform::Fp32 };
+        }
+    }
+}
