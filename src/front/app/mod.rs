@@ -111,7 +111,8 @@ impl Component for App {
                                 let tqc = loader::fetch_text(&format!("{}/tqc.json", r.dir)).await?;
                                 let passes = loader::fetch_text(&format!("{}/passes.json", r.dir)).await?;
                                 let source = format!("Result of real PPQ {version}, {}, {}", r.platform, r.observer);
-                                Some(ResultView::from_json(source, &tqc, Some(&passes))?)
+                                let result = ResultView::from_json(source, &tqc, Some(&passes));
+                                Some(result.map_err(|e| format!("{}/{e}", r.dir))?)
                             }
                             None => None,
                         };

@@ -114,7 +114,19 @@ pub struct Snapshot {
     pub dominated_by: HashMap<String, String>,
     /// Scale per TQC id (null when not set yet).
     #[serde(default)]
-    pub scales: HashMap<String, Option<ScaleValue>>,
+    pub scales: HashMap<String, Option<SnapScale>>,
+}
+
+/// A scale as `passes.json` records it: per-tensor values in full, per-channel ones only as a summary.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum SnapScale {
+    /// A per-tensor scale.
+    Value(f64),
+    /// Per-channel values, if a file lists them.
+    Values(Vec<f64>),
+    /// A summary such as `per-channel[4]`.
+    Summary(String),
 }
 
 /// Quantization results to show on the graph, with where they come from.
@@ -143,6 +155,8 @@ pub struct TqcAt<'a> {
     pub root: String,
     /// Scale at this step.
     pub scale: Option<ScaleValue>,
+    /// Set when the snapshot gives only a summary of the scale (e.g. `per-channel[4]`).
+    pub scale_summary: Option<String>,
 }
 
 impl ResultView {
@@ -173,11 +187,18 @@ impl ResultView {
             None => rec.dominated_by.clone(),
         }
         .unwrap_or_else(|| rec.id.clone());
-        let scale = match snap {
-            Some(s) => s.scales.get(&rec.id).cloned().flatten(),
-            None => rec.scale.clone(),
+        // The last snapshot is the final result, whose record has the full values.
+        let last = step.is_some_and(|s| s + 1 == self.snapshots.len());
+        let (scale, scale_summary) = match snap.filter(|_| !last) {
+            Some(s) => match s.scales.get(&rec.id).cloned().flatten() {
+                Some(SnapScale::Value(v)) => (Some(ScaleValue::PerTensor(v)), None),
+                Some(SnapScale::Values(v)) => (Some(ScaleValue::PerChannel(v)), None),
+                Some(SnapScale::Summary(text)) => (None, Some(text)),
+                None => (None, None),
+            },
+            None => (rec.scale.clone(), None),
         };
-        Some(TqcAt { rec, state, root, scale })
+        Some(TqcAt { rec, state, root, scale, scale_summary })
     }
 
     /// The TQC with id `id` at `step`.

@@ -114,7 +114,12 @@ pub fn tqc_card(p: &TqcCardProps) -> Html {
                     <dt>{ "channel axis" }</dt><dd>{ axis }</dd>
                 }
                 <dt>{ "observer" }</dt><dd>{ rec.observer.clone().unwrap_or_else(|| "—".into()) }</dd>
-                <dt>{ "scale" }</dt><dd class="scale">{ scale_text(&t.scale) }</dd>
+                <dt>{ "scale" }</dt><dd class="scale">{
+                    match &t.scale_summary {
+                        Some(text) => format!("{text} (values are listed for the final result only)"),
+                        None => scale_text(&t.scale),
+                    }
+                }</dd>
                 <dt>{ "offset" }</dt><dd>{ scale_text(&offset) }</dd>
             </dl>
             if let Some(ScaleValue::PerChannel(xs)) = &t.scale { { bars(xs) } }
