@@ -23,7 +23,7 @@ pub struct LayoutConfig {
 
 impl Default for LayoutConfig {
     fn default() -> Self {
-        Self { node_gap: 28.0, layer_gap: 56.0, dummy_width: 12.0, sweeps: 8, margin: 24.0 }
+        Self { node_gap: 28.0, layer_gap: 46.0, dummy_width: 12.0, sweeps: 8, margin: 24.0 }
     }
 }
 

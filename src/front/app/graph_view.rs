@@ -37,9 +37,15 @@ struct View {
 }
 
 impl View {
+    /// The whole drawing, centred; a drawing so tall that its labels would be unreadable is fitted to its
+    /// width instead and shown from the top.
     fn fit(w: f64, h: f64, width: f64, height: f64) -> Self {
         let (w, h) = (w.max(50.0), h.max(50.0));
         let k = (width / w).max(height / h).max(1.0 / 1.4) * 1.04;
+        if k > 1.8 {
+            let k = (width / w).max(1.0) * 1.04;
+            return Self { x: width / 2.0 - w * k / 2.0, y: 0.0, k, w, h };
+        }
         Self { x: width / 2.0 - w * k / 2.0, y: height / 2.0 - h * k / 2.0, k, w, h }
     }
 
@@ -287,8 +293,8 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
                     <circle class="dot" cx={a.0.to_string()} cy={(a.1 + 5.0).to_string()} r="4" fill={state_color(s)} />
                 }
                 if let Some(s) = &s_to {
-                    { ring(e.to_tqc.as_deref(), b.0, b.1 - 9.0, 4.0) }
-                    <circle class="dot" cx={b.0.to_string()} cy={(b.1 - 9.0).to_string()} r="4" fill={state_color(s)} />
+                    { ring(e.to_tqc.as_deref(), b.0, b.1 - 13.0, 4.0) }
+                    <circle class="dot" cx={b.0.to_string()} cy={(b.1 - 13.0).to_string()} r="4" fill={state_color(s)} />
                 }
             </g>
         }
@@ -373,7 +379,7 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
             <div class="graph-tools" role="toolbar" aria-label="Graph view">
                 <label class="search">
                     <span class="visually-hidden">{ "Search ops and variables" }</span>
-                    <input id="graph-search" type="search" placeholder="Search op or variable, Enter to jump"
+                    <input id="graph-search" type="search" placeholder="Search ops, variables…" title="Highlights matches; Enter centres the first"
                         value={(*query).clone()} oninput={on_search_input} onkeydown={on_search_key} />
                 </label>
                 if !q.is_empty() {

@@ -1,7 +1,7 @@
 //! The yew web app. It renders what the core reports and keeps no quantization logic of its own: the graph
 //! comes from the graph layer, states and scales from TQC records (today the bundled real-PPQ results).
 
-mod colors;
+pub(crate) mod colors;
 mod graph_view;
 mod inspector;
 mod legend;

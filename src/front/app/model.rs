@@ -237,14 +237,19 @@ pub struct ViewModel {
     pub result: Option<ResultView>,
 }
 
-/// Width and height of a node's box, from its labels (monospace-ish estimate; the layout only needs to keep
-/// boxes apart).
-pub fn node_size(kind: &NodeKind, ops: &[OpView]) -> (f64, f64) {
+/// Width and height of a node's box, from its labels and its number of TQC squares (a text-width estimate;
+/// the layout only needs to keep boxes apart).
+pub fn node_size(kind: &NodeKind, ops: &[OpView], tqcs: &dyn Fn(&str) -> usize) -> (f64, f64) {
     match kind {
         NodeKind::Op(i) => {
             let op = &ops[*i];
-            let chars = op.name.chars().count().max(op.op_type.chars().count() + 2) as f64;
-            ((chars * 6.6 + 28.0).clamp(84.0, 260.0), 48.0)
+            let name = op.name.chars().count() as f64 * 6.6;
+            let mut head = op.op_type.chars().count() as f64 * 7.6;
+            if crate::front::app::colors::is_float_platform(&op.platform) {
+                head += op.platform.chars().count() as f64 * 6.0 + 10.0;
+            }
+            let squares = tqcs(&op.name) as f64 * 13.0;
+            ((name.max(head).max(squares) + 22.0).clamp(84.0, 280.0), 48.0)
         }
         NodeKind::Input(n) | NodeKind::Output(n) => ((n.chars().count() as f64 * 6.6 + 26.0).clamp(56.0, 220.0), 24.0),
     }
@@ -342,7 +347,8 @@ impl ViewModel {
                 edges.push(EdgeView { var: var.name.clone(), shape, from, to, from_tqc, to_tqc: None });
             }
         }
-        let sizes: Vec<(f64, f64)> = nodes.iter().map(|k| node_size(k, &ops)).collect();
+        let tqcs = |op: &str| result.as_ref().and_then(|r| r.by_op.get(op)).map_or(0, Vec::len);
+        let sizes: Vec<(f64, f64)> = nodes.iter().map(|k| node_size(k, &ops, &tqcs)).collect();
         let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
         let layout = layout(&sizes, &pairs, &LayoutConfig::default());
         Self { name: name.to_string(), ops, nodes, edges, layout, result }
