@@ -130,3 +130,24 @@ fn fixed_quirks_make_slice_passive() {
     assert_eq!(root_of_slice_out(Quirks::Faithful), (S::INITIAL, "slice:out0:sl".to_string()));
     assert_eq!(root_of_slice_out(Quirks::Fixed), (S::OVERLAPPED, "slice:in0:up".to_string()));
 }
+
+#[test]
+fn kl_and_mse_calibrate_in_two_phases() {
+    for algo in ["kl", "mse", "percentile"] {
+        let mut s = setting(8);
+        s.quantize_activation_setting.calib_algorithm = Some(algo.to_string());
+        let mut p = Pipeline::from_onnx(&model(), TargetPlatform::TrtInt8, s).unwrap();
+        let calib = CalibrationData::single_input("input", &[1, 4, 8, 8], &samples(8)).unwrap();
+        while p.passes()[p.position()] != PassKind::RuntimeCalibration.name() {
+            p.run_next(&calib).unwrap();
+        }
+        let r = p.run_next(&calib).unwrap();
+        let st = &p.context().store;
+        assert!(st.ids().all(|i| st.get(i).unwrap().state() != S::INITIAL), "{algo}: a TQC stayed INITIAL");
+        let out = st.find("relu_out:out0:output").unwrap();
+        assert_eq!(st.get(out).unwrap().observer_algorithm(), Some(algo));
+        let Some(QuantParams::PerTensor { scale, .. }) = st.params(out).unwrap() else { panic!("{algo}") };
+        assert!(scale.is_finite() && *scale > 0.0, "{algo}: {scale}");
+        assert_eq!(r.transitions.iter().filter(|t| t.to == S::ACTIVATED).count(), 6, "{algo}");
+    }
+}

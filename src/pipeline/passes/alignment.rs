@@ -127,7 +127,9 @@ fn align_to_input(ctx: &mut QuantizedGraph, op: OpId) -> Result<(), PipelineErro
 }
 
 /// Every TQC of a quantable upstream op whose variable feeds `op` is dominated by `master`
-/// (only upstream ops with a single consumer unless `force_overlap`).
+/// (only upstream ops with a single consumer unless `force_overlap`). A TQC already in the master's
+/// group is left alone: PPQ's setter is a no-op there, except when the TQC is the group's root, where
+/// it raises "circular reference"; we skip that case instead of failing the pass.
 fn override_upstream(ctx: &mut QuantizedGraph, op: OpId, master: TqcId, force: bool) -> Result<(), PipelineError> {
     let inputs = ctx.op(op).inputs.clone();
     for up in ctx.graph.upstream_ops(op) {
