@@ -2,6 +2,7 @@
 //! Depends on [`crate::core`] and [`crate::graph`].
 
 pub mod error;
+pub mod export;
 pub mod quantizer;
 pub mod record;
 pub mod setting;
