@@ -245,3 +245,43 @@ fn qdq_runs_in_onnxruntime_close_to_ppq_sim() {
     }
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+/// Structure of the QDQ model, checked without onnxruntime: opset ≥ 13, every integer initializer feeds
+/// only input 0 of DequantizeLinear (never a QuantizeLinear: PPQ's PPL_CUDA export fails on exactly that),
+/// PPL_CUDA_INT8 biases are int32 with zero point 0, and per-channel weights carry an `axis`.
+#[test]
+fn qdq_structure_integer_initializers_feed_only_dequantize() {
+    use ppq_playground::graph::onnx::ModelProto;
+    use prost::Message;
+    for run in runs() {
+        let label = run.display().to_string();
+        let (g, recs) = (graph_for(&run), records(&run));
+        let input = ExportInput::new(&g, &recs, &ppq_default_visibility(&recs)).unwrap();
+        let m = ModelProto::decode(qdq_onnx(&input).unwrap().as_slice()).unwrap();
+        let default_opset = m.opset_import.iter().find(|o| o.domain.as_deref().unwrap_or("").is_empty()).unwrap();
+        assert!(default_opset.version.unwrap() >= 13, "{label}: opset");
+        let graph = m.graph.unwrap();
+        let dtype: HashMap<&str, i32> =
+            graph.initializer.iter().map(|t| (t.name.as_deref().unwrap(), t.data_type.unwrap())).collect();
+        let mut int32_weights = 0;
+        for n in &graph.node {
+            for (slot, name) in n.input.iter().enumerate() {
+                let Some(&dt) = dtype.get(name.as_str()) else { continue };
+                let is_int = matches!(dt, 2 | 3 | 6);
+                let is_dq_data = n.op_type.as_deref() == Some("DequantizeLinear") && slot == 0;
+                let is_qparam =
+                    matches!(n.op_type.as_deref(), Some("QuantizeLinear" | "DequantizeLinear")) && slot == 2;
+                if is_int && !is_qparam {
+                    assert!(is_dq_data, "{label}: integer initializer {name} feeds {:?} slot {slot}", n.op_type);
+                    int32_weights += usize::from(dt == 6);
+                }
+            }
+        }
+        let cuda_biases =
+            recs.iter().filter(|r| r.is_parameter && r.num_of_bits > 8 && r.state == "PASSIVE_BAKED").count();
+        assert_eq!(int32_weights, cuda_biases, "{label}: one int32 initializer per quantized bias");
+        if label.contains("PPL_CUDA") {
+            assert!(cuda_biases > 0, "{label}: PPL_CUDA quantizes biases to int32");
+        }
+    }
+}
