@@ -7,6 +7,7 @@
 //! uses `round()` (ties away), which the CUDA switch reaches through its default branch.
 
 use super::error::QuantError;
+use super::kernels::{channel_layout, for_each_block};
 use super::rounding::RoundingPolicy;
 
 /// An FP8-style format: exponent and mantissa widths (PPQ's `exponent_bits` / `mantissa_bits`).
@@ -139,25 +140,63 @@ pub fn floating_fake_quant_one(
     (quantize_scalar_floating(x, scale, format, clip_min, clip_max, rounding) - offset) * scale
 }
 
-/// Per-tensor FP8 fake-quant in place, after checking scale (finite, > 0), offset (finite) and the clip range.
-pub fn floating_fake_quant_in_place(
-    data: &mut [f32],
-    scale: f32,
-    offset: f32,
+/// What PPQ's floating kernels read from a FLOATING TQC, validated once (like
+/// [`crate::core::kernels::LinearQuantParams`] for LINEAR): one scale/offset per tensor, or one per channel
+/// along `channel_axis` of a row-major tensor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FloatingQuantParams<'a> {
+    scale: &'a [f32],
+    offset: &'a [f32],
     format: FloatingFormat,
     clip_min: f32,
     clip_max: f32,
     rounding: RoundingPolicy,
+    channel_axis: Option<usize>,
+}
+
+impl<'a> FloatingQuantParams<'a> {
+    /// Checks scales (finite, > 0), offsets (finite), matching lengths (one value per tensor when
+    /// `channel_axis` is `None`) and a non-empty clip range (PPQ's quant_min/quant_max, e.g. ±448).
+    /// Every rounding policy is accepted: CUDA's `_round2int` implements all of them.
+    pub fn new(
+        scale: &'a [f32],
+        offset: &'a [f32],
+        format: FloatingFormat,
+        clip_min: f32,
+        clip_max: f32,
+        rounding: RoundingPolicy,
+        channel_axis: Option<usize>,
+    ) -> Result<Self, QuantError> {
+        if scale.is_empty() || scale.len() != offset.len() || (channel_axis.is_none() && scale.len() != 1) {
+            return Err(QuantError::InvalidConfig(format!(
+                "floating config has {} scales and {} offsets",
+                scale.len(),
+                offset.len()
+            )));
+        }
+        if !scale.iter().all(|s| s.is_finite() && *s > 0.0) || !offset.iter().all(|o| o.is_finite()) {
+            return Err(QuantError::InvalidConfig("scales must be finite and > 0, offsets finite".into()));
+        }
+        if clip_min.is_nan() || clip_max.is_nan() || clip_min > clip_max {
+            return Err(QuantError::InvalidConfig(format!("clip range [{clip_min}, {clip_max}] is empty")));
+        }
+        Ok(Self { scale, offset, format, clip_min, clip_max, rounding, channel_axis })
+    }
+}
+
+/// FP8 fake-quant in place of a row-major tensor of `shape` (PPQ's `QuantizeTensor_FT` / `_FC`, scalar).
+pub fn floating_fake_quant_in_place(
+    data: &mut [f32],
+    shape: &[usize],
+    p: &FloatingQuantParams<'_>,
 ) -> Result<(), QuantError> {
-    if !(scale.is_finite() && scale > 0.0 && offset.is_finite()) {
-        return Err(QuantError::InvalidConfig(format!("scale {scale} / offset {offset} not usable")));
-    }
-    if clip_min.is_nan() || clip_max.is_nan() || clip_min > clip_max {
-        return Err(QuantError::InvalidConfig(format!("clip range [{clip_min}, {clip_max}] is empty")));
-    }
-    for v in data {
-        *v = floating_fake_quant_one(*v, scale, offset, format, clip_min, clip_max, rounding);
-    }
+    let layout = channel_layout(shape, data.len(), p.channel_axis, p.scale.len())?;
+    for_each_block(layout, |range, c| {
+        let (s, o) = (p.scale[c], p.offset[c]);
+        for v in &mut data[range] {
+            *v = floating_fake_quant_one(*v, s, o, p.format, p.clip_min, p.clip_max, p.rounding);
+        }
+    });
     Ok(())
 }
 
@@ -236,12 +275,21 @@ mod tests {
     }
 
     #[test]
-    fn dequantize_with_scale() {
+    fn dequantize_with_scale_per_tensor_and_per_channel() {
+        let fmt = FloatingFormat::E4M3;
+        let p = FloatingQuantParams::new(&[2.0], &[0.0], fmt, -448.0, 448.0, R::ROUND_HALF_EVEN, None).unwrap();
         let mut x = [2.4f32, -2.4, 0.0, 1000.0];
-        floating_fake_quant_in_place(&mut x, 2.0, 0.0, FloatingFormat::E4M3, -448.0, 448.0, R::ROUND_HALF_EVEN)
-            .unwrap();
+        floating_fake_quant_in_place(&mut x, &[4], &p).unwrap();
         assert_eq!(x, [2.5, -2.5, 0.0, 896.0]);
-        assert!(floating_fake_quant_in_place(&mut x, 0.0, 0.0, FloatingFormat::E4M3, -1.0, 1.0, R::ROUND_UP).is_err());
+        // Channel axis 1 of [2, 2]: columns use scales 2 and 0.5.
+        let (s, o) = ([2.0f32, 0.5], [0.0f32, 0.0]);
+        let p = FloatingQuantParams::new(&s, &o, fmt, -448.0, 448.0, R::ROUND_HALF_EVEN, Some(1)).unwrap();
+        let mut x = [2.4f32, 0.6, 1000.0, 1000.0];
+        floating_fake_quant_in_place(&mut x, &[2, 2], &p).unwrap();
+        assert_eq!(x, [2.5, 0.625, 896.0, 224.0]);
+        assert!(floating_fake_quant_in_place(&mut x, &[4], &p).is_err());
+        assert!(FloatingQuantParams::new(&[0.0], &[0.0], fmt, -1.0, 1.0, R::ROUND_UP, None).is_err());
+        assert!(FloatingQuantParams::new(&[1.0], &[0.0], fmt, 1.0, -1.0, R::ROUND_UP, None).is_err());
     }
 
     #[test]

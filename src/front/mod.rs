@@ -5,4 +5,5 @@
 pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod layout;
 pub mod status;

@@ -97,26 +97,36 @@ impl<'a> LinearQuantParams<'a> {
     /// Splits a row-major `shape` into outer × channels × inner around the channel axis
     /// (per-tensor: 1 × 1 × len), checking it against the data length and the parameter count.
     pub(crate) fn layout(&self, shape: &[usize], len: usize) -> Result<Layout, QuantError> {
-        let numel = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-        if numel != Some(len) {
-            return Err(QuantError::BadData(format!("shape {shape:?} does not describe {len} elements")));
-        }
-        let Some(axis) = self.channel_axis else {
-            return Ok(Layout { outer: 1, channels: 1, inner: len });
-        };
-        let Some(&channels) = shape.get(axis) else {
-            return Err(QuantError::InvalidConfig(format!("channel_axis {axis} out of range for shape {shape:?}")));
-        };
-        if channels != self.scale.len() {
-            return Err(QuantError::InvalidConfig(format!(
-                "shape {shape:?} has {channels} channels on axis {axis}, config has {} scales",
-                self.scale.len()
-            )));
-        }
-        let outer = shape[..axis].iter().product();
-        let inner = shape[axis + 1..].iter().product();
-        Ok(Layout { outer, channels, inner })
+        channel_layout(shape, len, self.channel_axis, self.scale.len())
     }
+}
+
+/// Splits a row-major `shape` into outer × channels × inner around `channel_axis` (per-tensor: 1 × 1 × len),
+/// checking it against the data length and the number of per-channel parameters.
+pub(crate) fn channel_layout(
+    shape: &[usize],
+    len: usize,
+    channel_axis: Option<usize>,
+    n_params: usize,
+) -> Result<Layout, QuantError> {
+    let numel = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if numel != Some(len) {
+        return Err(QuantError::BadData(format!("shape {shape:?} does not describe {len} elements")));
+    }
+    let Some(axis) = channel_axis else {
+        return Ok(Layout { outer: 1, channels: 1, inner: len });
+    };
+    let Some(&channels) = shape.get(axis) else {
+        return Err(QuantError::InvalidConfig(format!("channel_axis {axis} out of range for shape {shape:?}")));
+    };
+    if channels != n_params {
+        return Err(QuantError::InvalidConfig(format!(
+            "shape {shape:?} has {channels} channels on axis {axis}, config has {n_params} scales"
+        )));
+    }
+    let outer = shape[..axis].iter().product();
+    let inner = shape[axis + 1..].iter().product();
+    Ok(Layout { outer, channels, inner })
 }
 
 /// A row-major tensor seen as `outer × channels × inner`: element (o, c, i) sits at
