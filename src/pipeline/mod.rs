@@ -4,6 +4,7 @@
 pub mod context;
 pub mod driver;
 pub mod error;
+pub mod export;
 pub mod passes;
 pub mod quantizer;
 pub mod record;

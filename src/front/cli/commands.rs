@@ -1,0 +1,144 @@
+//! The subcommands' bodies. Each returns `Err(message)` for bad input; `main` prints it as `error: …`.
+
+use super::Command;
+use super::calib::{CalibData, calib_from_json, calib_from_npy};
+use super::inspect::{declared_dims, summarize, summary_text};
+use crate::graph::BaseGraph;
+use crate::graph::format::{FormatVersion, format_graph};
+use crate::graph::import::import_onnx;
+use crate::pipeline::QuantizerKind;
+use crate::pipeline::export::{
+    ExportInput, ReportInput, baked_onnx, onnx_config_json, ppq_default_visibility, qdq_onnx, report_markdown,
+    tqc_json, tqc_records, trt_json,
+};
+use crate::pipeline::record::Record;
+use std::path::Path;
+
+/// Runs one subcommand.
+pub fn run(cmd: Command) -> Result<(), String> {
+    match cmd {
+        Command::Selfcheck => println!("{}", crate::front::status::status_line()),
+        Command::States => print_states(),
+        Command::Inspect { model, json } => {
+            let s = summarize(&load_model(&model)?);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", summary_text(&s));
+            }
+        }
+        Command::Export { model, tqc, out } => export(&model, &tqc, &out)?,
+        Command::Quantize { model, calib, platform, steps, .. } => {
+            QuantizerKind::from_name(&platform).ok_or_else(|| format!("unknown platform '{platform}'"))?;
+            let mut g = load_model(&model)?;
+            format_graph(&mut g, FormatVersion::V066).map_err(|e| format!("{}: {e}", model.display()))?;
+            let data = load_calib(&calib)?;
+            check_calib(&g, &data)?;
+            if let Some(n) = steps
+                && (n == 0 || n > data.samples.len())
+            {
+                return Err(format!("--steps {n}: the calibration data holds {} samples", data.samples.len()));
+            }
+            return Err("quantize: the quantization pipeline is not part of this build yet (model and calibration \
+                        data are valid; use `export` with a tqc.json meanwhile)"
+                .into());
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads and imports an ONNX model; errors name the file.
+pub fn load_model(path: &Path) -> Result<BaseGraph, String> {
+    import_onnx(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads calibration data by extension (`.npy`, else JSON).
+pub fn load_calib(path: &Path) -> Result<CalibData, String> {
+    let bytes = read(path)?;
+    let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let parsed = if is_npy {
+        calib_from_npy(&bytes)
+    } else {
+        calib_from_json(std::str::from_utf8(&bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?)
+    };
+    parsed.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The model must have one input, and the samples must fit its declared shape and be finite.
+pub fn check_calib(g: &BaseGraph, data: &CalibData) -> Result<(), String> {
+    let [input] = g.inputs[..] else {
+        return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len()));
+    };
+    data.check(&g.var(input).name, declared_dims(g, input).as_deref())
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// Writes every export of a quantization into `out`; returns the file names written.
+pub fn write_exports(
+    out: &Path,
+    input: &ExportInput<'_>,
+    records: &[Record],
+    report: &ReportInput<'_>,
+) -> Result<Vec<&'static str>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut written = Vec::new();
+    let e = |e: crate::pipeline::export::ExportError| e.to_string();
+    write(out, "tqc.json", tqc_json(records).map_err(e)?.as_bytes())?;
+    written.push("tqc.json");
+    write(out, "onnx_cfg.json", onnx_config_json(input).map_err(e)?.as_bytes())?;
+    written.push("onnx_cfg.json");
+    if input.tqcs.iter().any(|t| t.record.platform == "TRT_INT8") {
+        write(out, "trt.json", trt_json(input).map_err(e)?.as_bytes())?;
+        written.push("trt.json");
+    }
+    write(out, "baked.onnx", &baked_onnx(input).map_err(e)?)?;
+    written.push("baked.onnx");
+    write(out, "qdq.onnx", &qdq_onnx(input).map_err(e)?)?;
+    written.push("qdq.onnx");
+    write(out, "report.md", report_markdown(report).as_bytes())?;
+    written.push("report.md");
+    Ok(written)
+}
+
+fn export(model: &Path, tqc: &Path, out: &Path) -> Result<(), String> {
+    let mut g = load_model(model)?;
+    format_graph(&mut g, FormatVersion::V066).map_err(|e| format!("{}: {e}", model.display()))?;
+    let text = String::from_utf8(read(tqc)?).map_err(|_| format!("{}: not UTF-8 text", tqc.display()))?;
+    let records: Vec<Record> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", tqc.display()))?;
+    let tqcs = tqc_records(&records);
+    let input =
+        ExportInput::new(&g, &tqcs, &ppq_default_visibility(&tqcs)).map_err(|e| format!("{}: {e}", tqc.display()))?;
+    let platform = tqcs.first().map_or("?", |t| t.platform.as_str());
+    let report = ReportInput {
+        model: &g.name,
+        settings: vec![("platform".into(), platform.into()), ("records".into(), tqc.display().to_string())],
+        records: &records,
+        snr: Vec::new(),
+    };
+    let written = write_exports(out, &input, &records, &report)?;
+    println!("wrote {} into {}", written.join(", "), out.display());
+    Ok(())
+}
+
+fn print_states() {
+    use crate::core::state::state_table;
+    println!("{:<14} {:>6} {:>6}  {:<13} meaning", "state", "0.6.6", "0.6.5", "in 0.6.6");
+    for row in state_table() {
+        println!(
+            "{:<14} {:>6} {:>6}  {:<13} {}",
+            row.state.name(),
+            row.value_066,
+            row.value_065,
+            row.maps_to_066.name(),
+            row.meaning
+        );
+    }
+}
