@@ -1,7 +1,6 @@
 //! The native command-line tool `ppq-playground`. It parses arguments and prints what the core reports;
 //! exit codes: 0 success, 1 bad input (an `error: …` line on stderr), 2 usage error (clap's own).
 
-pub mod calib;
 mod commands;
 pub mod inspect;
 

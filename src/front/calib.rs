@@ -1,4 +1,4 @@
-//! Calibration data for the CLI: `.npy` float32 `[N, …]` (one batch-1 sample per leading index, like
+//! Calibration data for both front ends (CLI and page): `.npy` float32 `[N, …]` (one batch-1 sample per leading index, like
 //! `reference/calib/*_calib.npy`) or the calib JSON (`{"input_name", "shape", "samples": [[flat floats]…]}`).
 //!
 //! The `.npy` reader is a small header parser written here (no extra crate): format versions 1–3,
