@@ -260,23 +260,9 @@ fn pipeline_matches_ppq_066_reference_runs() {
     }
     for s in &summaries {
         assert_eq!(s.structural, 0, "{}: states/roots/fields must match: {:#?}", s.name, s.diffs);
-        if KNOWN_EQUALIZATION_GAP.contains(&s.name.as_str()) {
-            // LayerwiseEqualizationPass (dsp_setting) rescales conv weights before quantization; we run it
-            // as a no-op, so the first divergence is the weight scale of ParameterQuantizePass and every
-            // value downstream follows. States and roots still match exactly.
-            assert!(s.records_ok < s.records, "{}: now matches; remove it from KNOWN_EQUALIZATION_GAP", s.name);
-            let (pass, tqc) = s.first_scale_diff.clone().unwrap_or_default();
-            assert_eq!(pass, "PPQ Parameter Quantization Pass", "{}: first scale diff at {tqc}", s.name);
-            assert!(tqc.contains(":in1:"), "{}: first scale diff is not a weight: {tqc}", s.name);
-            continue;
-        }
         assert_eq!(s.records_ok, s.records, "{}: {:#?}", s.name, s.diffs);
         assert_eq!(s.snap_diffs, 0, "{}: {:#?}", s.name, s.diffs);
         assert!(s.max_scale_rel <= 1e-6, "{}: scale rel err {}", s.name, s.max_scale_rel);
         assert!(s.max_sim_abs <= 1e-5, "{}: sim diff {}", s.name, s.max_sim_abs);
     }
 }
-
-/// DSP runs where PPQ's LayerwiseEqualizationPass changed the weights (conv → relu → conv chains).
-/// c_soi and d_passive have no such chain, so equalization leaves them alone and they match exactly.
-const KNOWN_EQUALIZATION_GAP: &[&str] = &["a_concat_pool/PPL_DSP_INT8__minmax", "b_residual/PPL_DSP_INT8__minmax"];

@@ -5,6 +5,7 @@
 pub mod alignment;
 pub mod baking;
 pub mod calibration;
+pub mod equalization;
 pub mod fusion;
 pub mod parameter;
 pub mod passive;
@@ -74,7 +75,7 @@ pub enum PipelineStage {
 /// A pass of the 0.6.6 pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PassKind {
-    /// LayerwiseEqualizationPass (prequant; on for DSP). Not implemented: runs as a no-op.
+    /// LayerwiseEqualizationPass (prequant; on for DSP): rescales conv → relu → conv weights.
     LayerwiseEqualization,
     /// QuantizeFusionPass.
     Fusion,
@@ -117,7 +118,7 @@ impl PassKind {
 
     /// Whether the playground implements the pass (false: it runs as a no-op and says so).
     pub const fn implemented(self) -> bool {
-        !matches!(self, Self::LayerwiseEqualization)
+        true
     }
 
     /// The passes a setting enables, in PPQ 0.6.6's order (`build_quant_pipeline`, spec §6.1).
@@ -155,7 +156,7 @@ impl PassKind {
     pub fn run(self, ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), PipelineError> {
         let wrap = |e: QuantError| PipelineError::Pass { pass: self.name(), why: e.to_string() };
         match self {
-            Self::LayerwiseEqualization => Ok(()),
+            Self::LayerwiseEqualization => equalization::run(ctx),
             Self::Fusion => fusion::run(ctx).map_err(wrap),
             Self::Simplify => simplify::run(ctx).map_err(wrap),
             Self::ParameterQuantize => parameter::run(ctx),
