@@ -8,8 +8,9 @@ use super::record::tqc_id;
 use super::setting::QuantizationSetting;
 use crate::core::op_config::OperationQuantizationConfig;
 use crate::core::platform::TargetPlatform;
+use crate::core::state::StateModel;
 use crate::core::tqc::{TensorQuantizationConfig, TqcId, TqcStore};
-use crate::graph::dispatch::{dispatch_graph, resolve_platforms};
+use crate::graph::dispatch::{Dispatcher, dispatch_graph_with, resolve_platforms};
 use crate::graph::{BaseGraph, OpId, Operation, Tensor, VarId};
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,7 +50,11 @@ impl QuantizedGraph {
             PipelineError::InvalidSetting(format!("no quantizer is registered for platform {}", platform.name()))
         })?;
         let quant_types = quantizer.quant_operation_types(model);
-        dispatch_graph(&mut graph, &quant_types, &[]);
+        let dispatcher = match model {
+            StateModel::Ppq066 => Dispatcher::Conservative,
+            StateModel::Ppq065 => Dispatcher::Conservative065,
+        };
+        dispatch_graph_with(&mut graph, dispatcher, &quant_types, &[]);
         resolve_platforms(&mut graph, platform, &quant_types);
         let order = graph.topological_sort()?;
         let mut ctx = Self {
@@ -90,7 +95,7 @@ impl QuantizedGraph {
             outputs.push(add(false, i, v, s)?);
         }
         let mut cfg = OperationQuantizationConfig::new(inputs, outputs);
-        let passive = super::passes::passive_operations(self.setting.quirks);
+        let passive = super::passes::passive_operations(self.setting.quirks, self.setting.state_model);
         cfg.is_active_quant_op = !passive.contains(&op.op_type.as_str());
         for &v in &op.inputs {
             let var = self.graph.var(v);

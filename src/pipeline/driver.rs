@@ -9,12 +9,21 @@ use super::passes::{PassKind, PipelineStage};
 use super::record::Record;
 use super::setting::QuantizationSetting;
 use crate::core::platform::TargetPlatform;
+use crate::core::state::StateModel;
 use crate::core::tqc::{QuantParams, Transition};
 use crate::graph::format::{FormatVersion, format_graph};
 use crate::graph::import::import_onnx;
 use crate::graph::{BaseGraph, Tensor};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The `format_graph` of the PPQ release a state model follows.
+pub const fn format_version(model: StateModel) -> FormatVersion {
+    match model {
+        StateModel::Ppq066 => FormatVersion::V066,
+        StateModel::Ppq065 => FormatVersion::V065,
+    }
+}
 
 /// A scale as `passes.json` writes it: a number per tensor, `"per-channel[n]"` per channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,14 +84,15 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Imports an ONNX model, formats it like PPQ 0.6.6, then [`Pipeline::new`].
+    /// Imports an ONNX model, formats it like the PPQ release the setting's state model follows (0.6.6 or
+    /// 0.6.5 `format_graph`), then [`Pipeline::new`].
     pub fn from_onnx(
         bytes: &[u8],
         platform: TargetPlatform,
         setting: QuantizationSetting,
     ) -> Result<Self, PipelineError> {
         let mut g = import_onnx(bytes)?;
-        format_graph(&mut g, FormatVersion::V066)?;
+        format_graph(&mut g, format_version(setting.state_model))?;
         Self::new(g, platform, setting)
     }
 

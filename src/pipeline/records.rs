@@ -26,7 +26,7 @@ pub fn to_records(ctx: &QuantizedGraph) -> Result<Vec<Record>, PipelineError> {
             out.push(Record::Op(OpRecord {
                 op: op.name.clone(),
                 op_type: op.op_type.clone(),
-                platform: op.platform.name().to_string(),
+                platform: op.platform.name_in(model).to_string(),
                 quantable: false,
                 inputs: op.inputs.iter().map(|&v| ctx.graph.var(v).name.clone()).collect(),
                 outputs: op.outputs.iter().map(|&v| ctx.graph.var(v).name.clone()).collect(),
@@ -53,7 +53,7 @@ pub fn to_records(ctx: &QuantizedGraph) -> Result<Vec<Record>, PipelineError> {
             out.push(Record::Tqc(TqcRecord {
                 op: op.name.clone(),
                 op_type: op.op_type.clone(),
-                platform: op.platform.name().to_string(),
+                platform: op.platform.name_in(model).to_string(),
                 quantable: true,
                 io: if is_input { "in" } else { "out" }.to_string(),
                 index,

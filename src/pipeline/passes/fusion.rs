@@ -44,7 +44,9 @@ pub fn run(ctx: &mut QuantizedGraph) -> Result<(), QuantError> {
     if fs.fuse_passive_op {
         for &op in &ops {
             let o = ctx.op(op);
-            if !ctx.is_quantable(op) || !passive_operations(ctx.setting.quirks).contains(&o.op_type.as_str()) {
+            if !ctx.is_quantable(op)
+                || !passive_operations(ctx.setting.quirks, ctx.setting.state_model).contains(&o.op_type.as_str())
+            {
                 continue;
             }
             let Some(src) = o.inputs.first().and_then(|&v| ctx.graph.var(v).source_op) else { continue };

@@ -5,10 +5,12 @@
 pub mod alignment;
 pub mod baking;
 pub mod calibration;
+pub mod classic;
 pub mod equalization;
 pub mod fusion;
 pub mod parameter;
 pub mod passive;
+pub mod refine;
 pub mod simplify;
 
 use super::context::QuantizedGraph;
@@ -16,6 +18,7 @@ use super::error::PipelineError;
 use super::setting::QuantizationSetting;
 use crate::core::QuantError;
 use crate::core::quirks::Quirks;
+use crate::core::state::StateModel;
 use calibration::CalibrationData;
 use serde::Serialize;
 
@@ -54,11 +57,50 @@ pub const PASSIVE_OPERATIONS_FIXED: &[&str] = &[
     "Unsqueeze",
 ];
 
-/// The passive op types in force: PPQ's list (typo included) when faithful, the corrected one when fixed.
-pub const fn passive_operations(quirks: Quirks) -> &'static [&'static str] {
-    match quirks {
-        Quirks::Faithful => PASSIVE_OPERATIONS,
-        Quirks::Fixed => PASSIVE_OPERATIONS_FIXED,
+/// PPQ 0.6.5.1's `PASSIVE_OPERATIONS`: the 0.6.6 list (typo included) plus 'Resize', which the 0.6.5
+/// reference runs fuse with its input (c_soi: `resize:out0` joins `resize:in0` in QuantizeFusionPass).
+pub const PASSIVE_OPERATIONS_065: &[&str] = &[
+    "Resize",
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Identity",
+    "DropoutSlice",
+    "Pad",
+    "Split",
+    "Transpose",
+    "Interp",
+    "Squeeze",
+    "Unsqueeze",
+];
+
+/// The 0.6.5 list with the typo corrected.
+pub const PASSIVE_OPERATIONS_065_FIXED: &[&str] = &[
+    "Resize",
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Identity",
+    "Dropout",
+    "Slice",
+    "Pad",
+    "Split",
+    "Transpose",
+    "Interp",
+    "Squeeze",
+    "Unsqueeze",
+];
+
+/// The passive op types in force: the release's list (typo included) when faithful, the corrected one
+/// when fixed.
+pub const fn passive_operations(quirks: Quirks, model: StateModel) -> &'static [&'static str] {
+    match (model, quirks) {
+        (StateModel::Ppq066, Quirks::Faithful) => PASSIVE_OPERATIONS,
+        (StateModel::Ppq066, Quirks::Fixed) => PASSIVE_OPERATIONS_FIXED,
+        (StateModel::Ppq065, Quirks::Faithful) => PASSIVE_OPERATIONS_065,
+        (StateModel::Ppq065, Quirks::Fixed) => PASSIVE_OPERATIONS_065_FIXED,
     }
 }
 
@@ -77,6 +119,8 @@ pub enum PipelineStage {
 pub enum PassKind {
     /// LayerwiseEqualizationPass (prequant; on for DSP): rescales conv → relu → conv weights.
     LayerwiseEqualization,
+    /// QuantizeRefinePass (classic ≤0.6.5 pipeline only): SOI/FP32/PASSIVE_INIT inputs.
+    QuantizeRefine,
     /// QuantizeFusionPass.
     Fusion,
     /// QuantizeSimplifyPass.
@@ -98,6 +142,7 @@ impl PassKind {
     pub const fn name(self) -> &'static str {
         match self {
             Self::LayerwiseEqualization => "PPQ Layerwise Equalization Pass",
+            Self::QuantizeRefine => "PPQ Quantization Config Refine Pass",
             Self::Fusion => "PPQ Quantization Fusion Pass",
             Self::Simplify => "PPQ Quantize Simplify Pass",
             Self::ParameterQuantize => "PPQ Parameter Quantization Pass",
@@ -121,11 +166,15 @@ impl PassKind {
         true
     }
 
-    /// The passes a setting enables, in PPQ 0.6.6's order (`build_quant_pipeline`, spec §6.1).
+    /// The passes a setting enables, in PPQ 0.6.6's order (`build_quant_pipeline`, spec §6.1); the classic
+    /// 0.6.5 pipeline starts its quant pipeline with QuantizeRefinePass and otherwise keeps the same order.
     pub fn pipeline(setting: &QuantizationSetting) -> Vec<Self> {
         let mut v = Vec::new();
         if setting.equalization {
             v.push(Self::LayerwiseEqualization);
+        }
+        if setting.state_model == StateModel::Ppq065 {
+            v.push(Self::QuantizeRefine);
         }
         if setting.fusion {
             v.push(Self::Fusion);
@@ -155,13 +204,19 @@ impl PassKind {
     /// Runs the pass on `ctx`; `calib` is read only by RuntimeCalibrationPass.
     pub fn run(self, ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), PipelineError> {
         let wrap = |e: QuantError| PipelineError::Pass { pass: self.name(), why: e.to_string() };
+        // the classic (0.6.5) pipeline swaps in its own rules where PPQ 0.6.5.1 differs (see `classic`)
+        let classic = ctx.setting.state_model == StateModel::Ppq065;
         match self {
             Self::LayerwiseEqualization => equalization::run(ctx),
+            Self::QuantizeRefine => refine::run(ctx),
+            Self::Fusion if classic => classic::fusion(ctx).map_err(wrap),
             Self::Fusion => fusion::run(ctx).map_err(wrap),
             Self::Simplify => simplify::run(ctx).map_err(wrap),
             Self::ParameterQuantize => parameter::run(ctx),
             Self::RuntimeCalibration => calibration::run(ctx, calib),
+            Self::Alignment if classic => classic::alignment(ctx),
             Self::Alignment => alignment::run(ctx),
+            Self::PassiveParameterQuantize if classic => classic::passive_parameters(ctx),
             Self::PassiveParameterQuantize => passive::run(ctx),
             Self::ParameterBaking => baking::run(ctx),
         }
