@@ -14,7 +14,7 @@ pub mod simulate;
 
 pub use crate::core::tqc::QuantizationVisibility;
 pub use context::{QuantableOp, QuantizedGraph};
-pub use driver::{PassReport, Pipeline, Snapshot, SnapshotScale, Trace};
+pub use driver::{PassReport, Pipeline, Snapshot, SnapshotScale, Trace, format_version};
 pub use error::PipelineError;
 pub use passes::calibration::CalibrationData;
 pub use passes::{PassKind, PipelineStage};

@@ -16,7 +16,7 @@ use crate::pipeline::export::{
     tqc_json, tqc_records, trt_json,
 };
 use crate::pipeline::record::Record;
-use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind};
+use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -157,12 +157,11 @@ fn quantize(a: &QuantizeArgs) -> Result<(), String> {
         .ok_or_else(|| format!("platform '{}' has no quantizer in the ppq-0.6.6 model", a.platform))?;
     let state_model = match a.state_model {
         StateModelArg::Ppq066 => StateModel::Ppq066,
-        StateModelArg::Ppq065 => {
-            return Err("--state-model ppq-0.6.5: the classic pipeline is not implemented yet; use ppq-0.6.6".into());
-        }
+        StateModelArg::Ppq065 => StateModel::Ppq065,
     };
     let mut g = load_model(&a.model)?;
-    format_graph(&mut g, FormatVersion::V066).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    // the classic pipeline formats the graph like PPQ 0.6.5's `format_graph`
+    format_graph(&mut g, format_version(state_model)).map_err(|e| format!("{}: {e}", a.model.display()))?;
     let data = load_calib(&a.calib)?;
     check_calib(&g, &data)?;
     let n = a.steps.unwrap_or(data.samples.len());
