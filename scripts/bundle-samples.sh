@@ -34,6 +34,10 @@ for model in sorted(about):
                 json.dump(data, f, separators=(",", ":"))
         runs.append({"platform": platform, "observer": observer, "dir": f"{model}/{run}"})
     samples.append({"name": model, "about": about[model], "model": f"{model}.onnx", "runs": runs})
+    # the reference calibration data, so the page's own pipeline sees what real PPQ saw (seed 0)
+    os.makedirs(os.path.join(out, "calib"), exist_ok=True)
+    shutil.copyfile(os.path.join(ref, "calib", f"{model}_calib.npy"), os.path.join(out, "calib", f"{model}.npy"))
+    os.chmod(os.path.join(out, "calib", f"{model}.npy"), 0o644)
 with open(os.path.join(out, "index.json"), "w") as f:
     json.dump({"ppq_version": "0.6.6", "samples": samples}, f, indent=1)
 PY

@@ -6,5 +6,9 @@ pub mod app;
 pub mod calib;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod compare;
+pub mod experiment;
 pub mod layout;
+pub mod lessons;
+pub mod run;
 pub mod status;
