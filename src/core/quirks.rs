@@ -81,6 +81,20 @@ pub const PER_CHANNEL_ASYM_NUMPY2_ASSERT: Quirk = Quirk {
     explanation: "PPQ 0.6.6 with numpy 2 raises AssertionError for per-channel ASYMMETRICAL minmax: -min/scale stays a numpy float32 and ppq_numerical_round asserts a Python float. Fixed computes the offset in float64, as PPQ did under numpy 1.",
 };
 
+/// `PASSIVE_OPERATIONS` lists 'Dropout' 'Slice' without a comma, so Python merges them into one string.
+pub const PASSIVE_OPERATIONS_TYPO: Quirk = Quirk {
+    id: "passive-operations-typo",
+    spec: "§12.6",
+    explanation: "PPQ's PASSIVE_OPERATIONS writes 'Dropout' 'Slice' without a comma, so Python joins them into the single type 'DropoutSlice': neither Dropout nor Slice counts as a passive op, and their outputs are calibrated on their own instead of sharing their input's scale. Fixed lists both types.",
+};
+
+/// The slave loop of 'Align to Large' tests a stale variable.
+pub const ALIGN_TO_LARGE_STALE_SLAVE: Quirk = Quirk {
+    id: "align-to-large-stale-slave",
+    spec: "§6.5, §12.7",
+    explanation: "In 'Align to Large', PPQ decides whether to tie each input to the group's master by testing the state and policy of the last input seen in the previous loop, not of the input at hand, so one FP32 or floating input can keep every other input out of the group (or let an FP32 one in). Fixed tests each input itself.",
+};
+
 /// Every PPQ quirk this crate knows, in spec-section order; layers append theirs here so the UI has one list.
 pub const QUIRKS: &[Quirk] = &[
     TQC_DEFAULT_RANGE,
@@ -88,6 +102,8 @@ pub const QUIRKS: &[Quirk] = &[
     NUMERICAL_NEGATIVE_TIES,
     ASYM_OFFSET_SIGNED_RANGE,
     PER_CHANNEL_ASYM_NUMPY2_ASSERT,
+    ALIGN_TO_LARGE_STALE_SLAVE,
+    PASSIVE_OPERATIONS_TYPO,
 ];
 
 /// Looks a quirk up by id.

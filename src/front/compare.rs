@@ -1,6 +1,7 @@
 //! Differences between two record sets of the same model (two settings, or `faithful` vs `fixed` quirks):
 //! per TQC id, which of state, scale, offset and alignment root differ. Pure data, no quantization.
 
+use crate::core::quirks::{self, QUIRKS, Quirk};
 use crate::pipeline::record::{Record, ScaleValue, TqcRecord};
 use std::collections::BTreeMap;
 
@@ -72,6 +73,38 @@ pub fn scale_text(s: &Option<ScaleValue>) -> String {
     }
 }
 
+/// The documented quirks that can explain why `rec` differs between `faithful` and `fixed`, judged from the
+/// record alone (op type, policy, rounding); all pipeline-level quirks when nothing narrows it down. This only
+/// picks which explanation to show: the differing values themselves come from running both settings.
+pub fn likely_quirks(rec: &TqcRecord) -> Vec<&'static Quirk> {
+    let mut out = Vec::new();
+    let mut add = |q: &'static Quirk| {
+        if !out.iter().any(|o: &&Quirk| o.id == q.id) {
+            out.push(q);
+        }
+    };
+    let has = |p: &str| rec.policy.iter().any(|x| x == p);
+    if matches!(rec.op_type.as_str(), "Slice" | "Dropout") {
+        add(&quirks::PASSIVE_OPERATIONS_TYPO);
+    }
+    if matches!(rec.op_type.as_str(), "Add" | "Sub" | "Sum" | "Concat") {
+        add(&quirks::ALIGN_TO_LARGE_STALE_SLAVE);
+    }
+    if has("ASYMMETRICAL") {
+        add(&quirks::ASYM_OFFSET_SIGNED_RANGE);
+        if has("PER_CHANNEL") {
+            add(&quirks::PER_CHANNEL_ASYM_NUMPY2_ASSERT);
+        }
+    }
+    if rec.rounding.contains("HALF_TOWARDS_ZERO") || rec.rounding.contains("HALF_FAR_FORM_ZERO") {
+        add(&quirks::NUMERICAL_NEGATIVE_TIES);
+    }
+    if out.is_empty() {
+        out.extend(QUIRKS.iter().filter(|q| q.id != quirks::MASTER_BY_CYCLE.id));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +112,15 @@ mod tests {
     fn recs(name: &str) -> Vec<Record> {
         let root = env!("CARGO_MANIFEST_DIR");
         serde_json::from_str(&std::fs::read_to_string(format!("{root}/www/samples/{name}/tqc.json")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn slice_points_at_the_passive_operations_typo() {
+        let a = recs("c_soi/TRT_INT8__minmax");
+        let slice = a.iter().filter_map(Record::as_tqc).find(|t| t.op_type == "Slice").unwrap();
+        assert_eq!(likely_quirks(slice)[0].id, "passive-operations-typo");
+        let conv = a.iter().filter_map(Record::as_tqc).find(|t| t.op_type == "Conv").unwrap();
+        assert!(likely_quirks(conv).len() > 2, "nothing narrows a Conv down");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct RunOutput {
     pub outputs: Vec<OutputError>,
     /// Where the calibration data came from, for the page.
     pub calibration: String,
+    /// The graph as the pipeline left it (dispatched, parameters baked), for drawing.
+    pub graph: BaseGraph,
 }
 
 /// Deterministic uniform values in [-1, 1) from a xorshift32 seeded with `seed` (never 0 internally).
@@ -119,7 +121,8 @@ pub fn run(bytes: &[u8], exp: &Experiment, reference: Option<&CalibData>) -> Res
         })
         .collect();
     let records = pipeline.records().map_err(|e| e.to_string())?;
-    Ok(RunOutput { records, snapshots: pipeline.trace().snapshots.clone(), outputs, calibration })
+    let snapshots = pipeline.trace().snapshots.clone();
+    Ok(RunOutput { records, snapshots, outputs, calibration, graph: pipeline.context().graph.clone() })
 }
 
 #[cfg(test)]
