@@ -5,6 +5,7 @@ pub mod context;
 pub mod driver;
 pub mod error;
 pub mod export;
+pub mod keep_float;
 pub mod passes;
 pub mod quantizer;
 pub mod record;
