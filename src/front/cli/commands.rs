@@ -2,7 +2,7 @@
 
 use super::Command;
 use super::inspect::{declared_dims, summarize, summary_text};
-use super::{ObserverArg, QuirksArg, StateModelArg};
+use super::{ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
 use crate::core::StateModel;
 use crate::core::platform::TargetPlatform;
 use crate::core::quirks::Quirks;
@@ -11,14 +11,15 @@ use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
 use crate::graph::BaseGraph;
 use crate::graph::format::{FormatVersion, format_graph};
 use crate::graph::import::import_onnx;
+use crate::pipeline::analysis::snr_db;
 use crate::pipeline::export::{
-    ExportInput, ReportInput, baked_onnx, onnx_config_json, ppq_default_visibility, qdq_onnx, report_markdown,
-    tqc_json, tqc_records, trt_json,
+    ExportInput, LayerSnr, ReportInput, baked_onnx, onnx_config_json, ppq_default_visibility, qdq_onnx,
+    report_markdown, tqc_json, tqc_records, trt_json,
 };
 use crate::pipeline::record::Record;
-use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version};
+use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version, graphwise_error};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Runs one subcommand.
 pub fn run(cmd: Command) -> Result<(), String> {
@@ -34,9 +35,8 @@ pub fn run(cmd: Command) -> Result<(), String> {
             }
         }
         Command::Export { model, tqc, out } => export(&model, &tqc, &out)?,
-        Command::Quantize { model, calib, platform, observer, state_model, quirks, steps, out } => {
-            quantize(&QuantizeArgs { model, calib, platform, observer, state_model, quirks, steps, out })?
-        }
+        Command::Quantize { run, out } => quantize(&run, &out)?,
+        Command::Analyse { run, json } => super::analyse::analyse(&run, json)?,
     }
     Ok(())
 }
@@ -137,20 +137,20 @@ fn print_states() {
     }
 }
 
-/// The arguments of `quantize`, gathered so the body reads like PPQ's `quantize_onnx_model`.
-struct QuantizeArgs {
-    model: PathBuf,
-    calib: PathBuf,
-    platform: String,
-    observer: ObserverArg,
-    state_model: StateModelArg,
-    quirks: QuirksArg,
-    steps: Option<usize>,
-    out: PathBuf,
+/// A pipeline built from the arguments (keep-float ops dispatched to FP32), its calibration data, and the
+/// setting lines for `report.md`.
+pub struct Prepared {
+    /// The pipeline, no pass run yet.
+    pub pipeline: Pipeline,
+    /// The calibration batches actually used (`--steps`).
+    pub calib: CalibrationData,
+    /// `(name, value)` lines describing the run.
+    pub settings: Vec<(String, String)>,
 }
 
-/// Runs the whole pipeline on the calibration data and writes every export plus `trace.json`.
-fn quantize(a: &QuantizeArgs) -> Result<(), String> {
+/// Loads the model and calibration data and builds the pipeline, like PPQ's `quantize_onnx_model` up to the
+/// quantizer: format, dispatch (with `--keep-float` as the dispatching table), quantizer init.
+pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
     let kind = QuantizerKind::from_name(&a.platform).ok_or_else(|| format!("unknown platform '{}'", a.platform))?;
     let platform = TargetPlatform::from_name(&a.platform)
         .filter(|_| kind.target_platform().is_some())
@@ -162,6 +162,9 @@ fn quantize(a: &QuantizeArgs) -> Result<(), String> {
     let mut g = load_model(&a.model)?;
     // the classic pipeline formats the graph like PPQ 0.6.5's `format_graph`
     format_graph(&mut g, format_version(state_model)).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    if let Some(name) = a.keep_float.iter().find(|n| g.op_by_name(n).is_none()) {
+        return Err(format!("--keep-float: no op named '{name}' in {} (see `inspect`)", a.model.display()));
+    }
     let data = load_calib(&a.calib)?;
     check_calib(&g, &data)?;
     let n = a.steps.unwrap_or(data.samples.len());
@@ -182,7 +185,25 @@ fn quantize(a: &QuantizeArgs) -> Result<(), String> {
     let input_name = g.var(g.inputs[0]).name.clone();
     let calib = CalibrationData::single_input(&input_name, &data.sample_shape, &data.samples[..n])
         .map_err(|e| format!("{}: {e}", a.calib.display()))?;
-    let mut pipeline = Pipeline::new(g, platform, setting).map_err(|e| e.to_string())?;
+    let table: Vec<(String, TargetPlatform)> = a.keep_float.iter().map(|n| (n.clone(), TargetPlatform::Fp32)).collect();
+    let pipeline = Pipeline::with_dispatching(g, platform, setting, &table).map_err(|e| e.to_string())?;
+    let mut settings = vec![
+        ("platform".into(), a.platform.clone()),
+        ("state model".into(), state_model.name().into()),
+        ("observer".into(), observer_name(a.observer).into()),
+        ("quirks".into(), format!("{:?}", a.quirks).to_lowercase()),
+        ("calibration samples".into(), n.to_string()),
+    ];
+    if !a.keep_float.is_empty() {
+        settings.push(("kept in float (dispatched to FP32)".into(), a.keep_float.join(", ")));
+    }
+    Ok(Prepared { pipeline, calib, settings })
+}
+
+/// Runs the whole pipeline on the calibration data and writes every export plus `trace.json`; `report.md`
+/// gets the per-layer SNR of the quantized simulation against the fp32 graph.
+fn quantize(a: &PipelineArgs, out: &Path) -> Result<(), String> {
+    let Prepared { mut pipeline, calib, settings } = prepare(a)?;
     for report in pipeline.run_all(&calib).map_err(|e| e.to_string())? {
         let note = if report.implemented { "" } else { " (not implemented: ran as a no-op)" };
         println!("{:<40} {:>4} state changes{note}", report.pass, report.transitions.len());
@@ -196,28 +217,19 @@ fn quantize(a: &QuantizeArgs) -> Result<(), String> {
         .collect();
     let tqcs = tqc_records(&records);
     let input = ExportInput::new(&ctx.graph, &tqcs, &visibility).map_err(|e| e.to_string())?;
-    let report = ReportInput {
-        model: &ctx.graph.name,
-        settings: vec![
-            ("platform".into(), a.platform.clone()),
-            ("state model".into(), state_model.name().into()),
-            ("observer".into(), observer_name(a.observer).into()),
-            ("quirks".into(), format!("{:?}", a.quirks).to_lowercase()),
-            ("calibration samples".into(), n.to_string()),
-        ],
-        records: &records,
-        snr: Vec::new(),
-    };
-    let mut written = write_exports(&a.out, &input, &records, &report)?;
+    let (layers, _) = graphwise_error(ctx, &calib).map_err(|e| e.to_string())?;
+    let snr = layers.iter().map(|l| LayerSnr { var: l.var.clone(), snr_db: snr_db(l.snr) }).collect();
+    let report = ReportInput { model: &ctx.graph.name, settings, records: &records, snr };
+    let mut written = write_exports(out, &input, &records, &report)?;
     let trace = serde_json::to_string_pretty(pipeline.trace()).map_err(|e| e.to_string())?;
-    write(&a.out, "trace.json", trace.as_bytes())?;
+    write(out, "trace.json", trace.as_bytes())?;
     written.push("trace.json");
-    println!("wrote {} into {}", written.join(", "), a.out.display());
+    println!("wrote {} into {}", written.join(", "), out.display());
     Ok(())
 }
 
 /// PPQ's name of an observer choice.
-fn observer_name(o: ObserverArg) -> &'static str {
+pub fn observer_name(o: ObserverArg) -> &'static str {
     match o {
         ObserverArg::Minmax => "minmax",
         ObserverArg::Percentile => "percentile",
