@@ -7,4 +7,7 @@ pub mod calib;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod layout;
+pub mod protocol;
+pub mod session;
 pub mod status;
+pub mod worker;

@@ -1,5 +1,6 @@
 //! The yew web app. It renders what the core reports and keeps no quantization logic of its own: the graph
-//! comes from the graph layer, states and scales from TQC records (today the bundled real-PPQ results).
+//! comes from the graph layer, states and scales from TQC records — of our pipeline, run in a Web Worker
+//! (`app-worker`, see [`crate::front::worker`]), or of the bundled real-PPQ results for comparison.
 
 pub(crate) mod colors;
 mod graph_view;
@@ -7,25 +8,45 @@ mod inspector;
 mod legend;
 mod loader;
 mod model;
+mod pipeline_panel;
+mod runner;
 mod stepper;
 mod toolbar;
 mod tqc_card;
 
+use crate::front::calib::{calib_from_json, calib_from_npy};
+use crate::front::protocol::{CalibSource, Request, Response, RunState};
+use crate::front::session::{self, SessionSettings};
 use crate::front::status;
+use crate::graph::BaseGraph;
 use graph_view::GraphView;
 use inspector::Inspector;
 use legend::Legend;
 use loader::Manifest;
-use model::{ResultView, ViewModel};
+use model::{DiffRow, ResultView, ViewModel, diff_results, parse_graph};
+use pipeline_panel::{Command, PipelinePanel, RunSummary, Source};
+use runner::WorkerHandle;
 use std::rc::Rc;
 use stepper::Stepper;
 use toolbar::Toolbar;
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`, after installing a panic hook that shows any panic on the page.
 pub fn start() {
+    std::panic::set_hook(Box::new(|info| runner::show_fatal(&format!("The page crashed: {info}. Reload the page."))));
     yew::Renderer::<App>::new().render();
+}
+
+/// A model opened on the page: its bytes (sent to the worker), its graph (drawn), the real-PPQ result and
+/// the calibration data that came with it.
+pub struct Opened {
+    name: String,
+    bytes: Vec<u8>,
+    graph: BaseGraph,
+    ppq: Option<ResultView>,
+    calib: Option<(CalibSource, String, usize)>,
+    platform: Option<String>,
 }
 
 /// What the inspector shows.
@@ -48,7 +69,21 @@ pub enum Msg {
     /// Open a user's file.
     OpenFile(File),
     /// A model finished loading (or failed; the previous one stays).
-    Loaded(Box<Result<ViewModel, String>>),
+    Loaded(Box<Result<Opened, String>>),
+    /// The worker answered.
+    Worker(Box<Response>),
+    /// New pipeline settings.
+    Settings(SessionSettings),
+    /// New seed for random calibration data.
+    Seed(u64),
+    /// Read a calibration file.
+    CalibFile(File),
+    /// A calibration file was read (source, label, sample count).
+    CalibLoaded(Result<(CalibSource, String, usize), String>),
+    /// A pipeline command.
+    Run(Command),
+    /// Show another result.
+    Source(Source),
     /// Select an op or edge; `true` asks the graph to centre it.
     Select(Selection, bool),
     /// Show the states after this snapshot.
@@ -71,7 +106,29 @@ pub struct App {
     focus: u32,
     step: Option<usize>,
     dragging: bool,
+    doc_name: String,
+    graph: Option<Rc<BaseGraph>>,
+    model_bytes: Option<Rc<Vec<u8>>>,
+    calib: Option<(CalibSource, String, usize)>,
+    seed: Option<u64>,
+    settings: SessionSettings,
+    platforms: Rc<Vec<&'static str>>,
+    worker: Option<WorkerHandle>,
+    /// Generation of (model, calibration, settings); the worker holds generation `worker_gen`.
+    generation: u64,
+    worker_gen: Option<u64>,
+    /// Requests sent and not answered yet.
+    pending: usize,
+    chain_failed: bool,
+    progress: Option<(usize, usize, String)>,
+    ours: Option<(Rc<RunSummary>, ResultView)>,
+    ppq: Option<ResultView>,
+    source: Source,
+    diff: Option<Rc<Vec<DiffRow>>>,
 }
+
+/// Random calibration data's sample count for models without their own.
+const RANDOM_SAMPLES: usize = 16;
 
 impl Component for App {
     type Message = Msg;
@@ -89,6 +146,23 @@ impl Component for App {
             focus: 0,
             step: None,
             dragging: false,
+            doc_name: String::new(),
+            graph: None,
+            model_bytes: None,
+            calib: None,
+            seed: None,
+            settings: SessionSettings::default(),
+            platforms: Rc::new(session::platforms()),
+            worker: WorkerHandle::spawn(ctx.link()).ok(),
+            generation: 0,
+            worker_gen: None,
+            pending: 0,
+            chain_failed: false,
+            progress: None,
+            ours: None,
+            ppq: None,
+            source: Source::Ppq,
+            diff: None,
         }
     }
 
@@ -106,7 +180,7 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     let result = async {
                         let bytes = loader::fetch_bytes(&sample.model).await?;
-                        let result = match run {
+                        let ppq = match &run {
                             Some(r) => {
                                 let tqc = loader::fetch_text(&format!("{}/tqc.json", r.dir)).await?;
                                 let passes = loader::fetch_text(&format!("{}/passes.json", r.dir)).await?;
@@ -116,7 +190,17 @@ impl Component for App {
                             }
                             None => None,
                         };
-                        ViewModel::from_onnx(&sample.name, &bytes, result)
+                        let calib = match &sample.calib {
+                            Some(path) => {
+                                let text = loader::fetch_text(path).await?;
+                                let n = calib_from_json(&text).map_err(|e| format!("{path}: {e}"))?.samples.len();
+                                Some((CalibSource::Json(text), format!("bundled, {n} samples"), n))
+                            }
+                            None => None,
+                        };
+                        let graph = parse_graph(&sample.name, &bytes)?;
+                        let platform = run.map(|r| r.platform);
+                        Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, platform })
                     }
                     .await;
                     Msg::Loaded(Box::new(result))
@@ -127,7 +211,14 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = match loader::read_file(&file).await {
-                        Ok(bytes) => ViewModel::from_onnx(&name, &bytes, None),
+                        Ok(bytes) => parse_graph(&name, &bytes).map(|graph| Opened {
+                            name: name.trim_end_matches(".onnx").to_string(),
+                            bytes,
+                            graph,
+                            ppq: None,
+                            calib: None,
+                            platform: None,
+                        }),
                         Err(e) => Err(e),
                     };
                     Msg::Loaded(Box::new(result))
@@ -136,15 +227,7 @@ impl Component for App {
             Msg::Loaded(result) => {
                 self.busy = None;
                 match *result {
-                    Ok(doc) => {
-                        if doc.result.is_none() {
-                            self.sample = None;
-                        }
-                        self.step = doc.result.as_ref().and_then(|r| r.snapshots.len().checked_sub(1));
-                        self.doc = Some(Rc::new(doc));
-                        self.selected = Selection::None;
-                        self.error = None;
-                    }
+                    Ok(o) => self.opened(ctx, o),
                     Err(e) => {
                         self.error = Some(format!(
                             "Could not open {e}{}",
@@ -167,6 +250,50 @@ impl Component for App {
                 self.dragging = d;
             }
             Msg::DismissError => self.error = None,
+            Msg::Worker(r) => self.on_worker(ctx, *r),
+            Msg::Settings(s) => {
+                if s == self.settings {
+                    return false;
+                }
+                self.settings = s;
+                self.invalidate();
+            }
+            Msg::Seed(seed) => {
+                self.seed = Some(seed);
+                self.calib = Some(random_calib(seed));
+                self.invalidate();
+            }
+            Msg::CalibFile(file) => {
+                ctx.link().send_future(async move {
+                    let name = file.name();
+                    let result = async {
+                        let bytes = loader::read_file(&file).await?;
+                        if name.to_ascii_lowercase().ends_with(".npy") {
+                            let n = calib_from_npy(&bytes).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            Ok((CalibSource::Npy(bytes), format!("{name}, {n} samples"), n))
+                        } else {
+                            let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
+                            let n = calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            Ok((CalibSource::Json(text), format!("{name}, {n} samples"), n))
+                        }
+                    }
+                    .await;
+                    Msg::CalibLoaded(result)
+                });
+                return false;
+            }
+            Msg::CalibLoaded(Ok(c)) => {
+                self.calib = Some(c);
+                self.seed = None;
+                self.settings.steps = None;
+                self.invalidate();
+            }
+            Msg::CalibLoaded(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
+            Msg::Run(cmd) => self.run(ctx, cmd),
+            Msg::Source(src) => {
+                self.source = src;
+                self.rebuild_doc();
+            }
         }
         true
     }
@@ -220,7 +347,253 @@ impl Component for App {
     }
 }
 
+/// Random calibration data from `seed`.
+fn random_calib(seed: u64) -> (CalibSource, String, usize) {
+    (CalibSource::Random { seed, count: RANDOM_SAMPLES }, format!("random, {RANDOM_SAMPLES} samples"), RANDOM_SAMPLES)
+}
+
 impl App {
+    /// A new model is open: keep its graph, bytes, PPQ result and calibration data; our run starts over.
+    fn opened(&mut self, ctx: &Context<Self>, o: Opened) {
+        self.doc_name = o.name.clone();
+        if o.ppq.is_none() {
+            self.sample = None;
+        }
+        if let Some(p) = &o.platform {
+            self.settings.platform = p.clone();
+        }
+        self.settings.steps = None;
+        self.seed = if o.calib.is_some() { None } else { Some(0) };
+        self.calib = Some(o.calib.unwrap_or_else(|| random_calib(0)));
+        self.graph = Some(Rc::new(o.graph));
+        self.model_bytes = Some(Rc::new(o.bytes));
+        self.ppq = o.ppq;
+        self.source = Source::Ppq;
+        self.selected = Selection::None;
+        self.error = None;
+        self.doc = None;
+        self.invalidate();
+        if self.pending > 0 {
+            // A run of the previous model is in flight: stop it.
+            self.restart_worker(ctx);
+        }
+        self.rebuild_doc();
+    }
+
+    /// Model, data or settings changed: our previous run no longer applies.
+    fn invalidate(&mut self) {
+        self.generation += 1;
+        if let Some((run, _)) = self.ours.take() {
+            runner::revoke(&run.downloads);
+        }
+        self.diff = None;
+        if self.source == Source::Ours {
+            self.source = Source::Ppq;
+            self.rebuild_doc();
+        }
+    }
+
+    fn restart_worker(&mut self, ctx: &Context<Self>) {
+        self.worker = None; // dropping terminates it
+        self.worker = WorkerHandle::spawn(ctx.link()).map_err(|e| self.error = Some(e)).ok();
+        self.worker_gen = None;
+        self.pending = 0;
+        self.progress = None;
+    }
+
+    fn post(&mut self, req: &Request) {
+        let Some(w) = &self.worker else {
+            self.error = Some("The pipeline worker is not running; reload the page.".into());
+            return;
+        };
+        match w.post(req) {
+            Ok(()) => self.pending += 1,
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn run(&mut self, ctx: &Context<Self>, cmd: Command) {
+        if cmd == Command::Cancel {
+            self.restart_worker(ctx);
+            if let Some((run, _)) = self.ours.take() {
+                runner::revoke(&run.downloads);
+            }
+            self.source = Source::Ppq;
+            self.rebuild_doc();
+            self.error = Some("Cancelled: the pipeline is back before its first pass.".into());
+            return;
+        }
+        let (Some(bytes), Some((calib, _, _))) = (self.model_bytes.clone(), self.calib.clone()) else { return };
+        self.chain_failed = false;
+        self.error = None;
+        if self.worker.is_none() {
+            self.restart_worker(ctx);
+        }
+        if self.worker_gen != Some(self.generation) {
+            let load = Request::Load {
+                name: self.doc_name.clone(),
+                model: bytes.to_vec(),
+                calib,
+                settings: self.settings.clone(),
+            };
+            self.post(&load);
+            self.worker_gen = Some(self.generation);
+            if cmd == Command::Reset {
+                return;
+            }
+        }
+        let req = match cmd {
+            Command::Step => Request::Step,
+            Command::RunAll => Request::RunAll,
+            Command::Reset | Command::Cancel => Request::Reset,
+        };
+        self.post(&req);
+        if self.pending > 0 && self.progress.is_none() {
+            let total = self.ours.as_ref().map_or(0, |(r, _)| r.passes.len());
+            let done = self.ours.as_ref().map_or(0, |(r, _)| r.position);
+            self.progress = Some((done, total, "starting".into()));
+        }
+    }
+
+    fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
+        match r {
+            Response::Hello => {}
+            Response::Progress { done, total, pass } => self.progress = Some((done, total, pass)),
+            Response::State(state) => {
+                self.pending = self.pending.saturating_sub(1);
+                if self.pending == 0 {
+                    self.progress = None;
+                }
+                self.take_state(*state);
+            }
+            Response::Error(e) => {
+                self.pending = self.pending.saturating_sub(1);
+                if self.pending == 0 {
+                    self.progress = None;
+                }
+                if !self.chain_failed {
+                    self.error = Some(format!("Pipeline: {e}"));
+                }
+                self.chain_failed = true;
+                if self.ours.is_none() {
+                    self.worker_gen = None;
+                }
+            }
+            Response::Crashed(e) => {
+                self.restart_worker(ctx);
+                if let Some((run, _)) = self.ours.take() {
+                    runner::revoke(&run.downloads);
+                }
+                self.source = Source::Ppq;
+                self.rebuild_doc();
+                self.error = Some(format!("{e} — a fresh worker was started; run again."));
+            }
+        }
+    }
+
+    fn take_state(&mut self, s: RunState) {
+        let label = format!(
+            "Ours: {} · {} · {} · {} · {} samples · pass {} of {}",
+            s.settings.platform,
+            s.settings.state_model,
+            s.settings.observer,
+            s.settings.quirks,
+            s.samples,
+            s.position,
+            s.passes.len()
+        );
+        let result = match ResultView::from_json(label, &s.tqc_json, Some(&s.snapshots_json)) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error = Some(format!("The worker's answer is unreadable: {e}"));
+                return;
+            }
+        };
+        if let Some((old, _)) = self.ours.take() {
+            runner::revoke(&old.downloads);
+        }
+        let finished = s.position == s.passes.len();
+        let (downloads, download_error) = runner::downloads(&s.name, &s.settings.platform, &s.files);
+        let summary = RunSummary {
+            passes: s.passes,
+            position: s.position,
+            samples: s.samples,
+            ran: s.ran,
+            downloads,
+            export_error: s.export_error.or(download_error),
+        };
+        self.diff = match (&self.ppq, finished) {
+            (Some(ppq), true) if self.comparable() => Some(Rc::new(diff_results(&result, ppq))),
+            _ => None,
+        };
+        self.ours = Some((Rc::new(summary), result));
+        self.source = Source::Ours;
+        self.rebuild_doc();
+    }
+
+    /// Whether the real-PPQ result was made with our current platform and observer.
+    fn comparable(&self) -> bool {
+        let ppq_platform = self.ppq.as_ref().and_then(|r| r.tqcs.first()).map(|t| t.platform.as_str());
+        ppq_platform == Some(self.settings.platform.as_str()) && self.settings.observer == "minmax"
+    }
+
+    fn diff_note(&self) -> Option<String> {
+        let ppq = self.ppq.as_ref()?;
+        self.ours.as_ref()?;
+        if !self.comparable() {
+            let p = ppq.tqcs.first().map_or("?", |t| t.platform.as_str());
+            return Some(format!("Real PPQ's bundled result is {p} · minmax: choose those to compare."));
+        }
+        Some("Run every pass to compare with real PPQ.".into())
+    }
+
+    /// Draws the graph with the result of the chosen source.
+    fn rebuild_doc(&mut self) {
+        let Some(graph) = &self.graph else { return };
+        let result = match self.source {
+            Source::Ours => self.ours.as_ref().map(|(_, r)| r.clone()),
+            Source::Ppq => self.ppq.clone(),
+        };
+        let doc = ViewModel::from_graph(&self.doc_name, graph, result);
+        self.step = doc.result.as_ref().and_then(|r| r.snapshots.len().checked_sub(1));
+        if let Selection::Op(i) = self.selected
+            && i >= doc.ops.len()
+        {
+            self.selected = Selection::None;
+        }
+        if let Selection::Edge(i) = self.selected
+            && i >= doc.edges.len()
+        {
+            self.selected = Selection::None;
+        }
+        self.doc = Some(Rc::new(doc));
+    }
+
+    fn view_panel(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let (calib_label, available) =
+            self.calib.as_ref().map_or(("none".to_string(), 0), |(_, label, n)| (label.clone(), *n));
+        html! {
+            <PipelinePanel
+                settings={self.settings.clone()}
+                platforms={self.platforms.clone()}
+                {calib_label}
+                {available}
+                random={self.seed}
+                run={self.ours.as_ref().map(|(r, _)| r.clone())}
+                progress={if self.pending > 0 { self.progress.clone() } else { None }}
+                source={self.source}
+                has_ppq={self.ppq.is_some()}
+                diff={self.diff.clone()}
+                diff_note={if self.diff.is_none() { self.diff_note() } else { None }}
+                on_settings={link.callback(Msg::Settings)}
+                on_seed={link.callback(Msg::Seed)}
+                on_calib_file={link.callback(Msg::CalibFile)}
+                on_command={link.callback(Msg::Run)}
+                on_source={link.callback(Msg::Source)} />
+        }
+    }
+
     fn view_banner(&self, ctx: &Context<Self>) -> Html {
         html! {
             <>
@@ -242,13 +615,14 @@ impl App {
         let result = doc.result.as_ref();
         html! {
             <>
+                { self.view_panel(ctx) }
                 <section class="graph-pane" aria-label="Graph">
                     <div class="doc-title">
                         <strong id="model-name">{ &doc.name }</strong>
                         <span class="muted">{ format!(" · {} ops", doc.ops.len()) }</span>
                         <span id="result-source" class="source">
                             { result.map(|r| r.source.clone()).unwrap_or_else(||
-                                "Graph only: formatted and dispatched here (TRT_INT8 op types); no quantization result loaded".into()) }
+                                "Graph only (formatted here, TRT_INT8 op types): run the pipeline to quantize it".into()) }
                         </span>
                     </div>
                     <GraphView doc={doc.clone()} step={self.step} selected={self.selected}
@@ -289,6 +663,10 @@ impl App {
                     }) }
                 </ul>
                 <p class="muted">{ "…or open your own .onnx file with the button above, or drop it anywhere on the page." }</p>
+                <p id="about" class="muted small">{ "The quantization runs in this page (WebAssembly, in a Web Worker) with \
+                    PPQ 0.6.6's semantics; the bundled reference results come from real PPQ 0.6.6 (OpenPPL, Apache-2.0). \
+                    The digits_cnn sample was trained on scikit-learn's digits data set (BSD-3-Clause); its 64 \
+                    calibration images are bundled." }</p>
             </section>
         }
     }
