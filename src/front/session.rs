@@ -163,6 +163,7 @@ pub fn prepare(
     settings: &SessionSettings,
 ) -> Result<(Pipeline, CalibrationData, usize), String> {
     let n = sample_count(settings, data)?;
+    check_calib(&graph, data)?;
     let (platform, setting) = quantization_setting(settings, n)?;
     format_graph(&mut graph, format_version(setting.state_model)).map_err(|e| e.to_string())?;
     if let Some(name) = settings.keep_float.iter().find(|n| graph.op_by_name(n).is_none()) {

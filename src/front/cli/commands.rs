@@ -159,7 +159,7 @@ pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
     let g = load_model(&a.model)?;
     let data = load_calib(&a.calib)?;
     let (pipeline, calib, samples) =
-        session::prepare(g, &data, &settings).map_err(|e| format!("{}: {e}", a.model.display()))?;
+        session::prepare(g, &data, &settings).map_err(|e| format!("{}: {e}", a.calib.display()))?;
     Ok(Prepared { pipeline, calib, settings, samples })
 }
 
