@@ -84,6 +84,7 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
   const shape = Array.from(m.input_shape());
   try {
     record(name, 'fp32 latency (ours, simd128)', await time(() => m.run(), REPS, latencyInner));
+    window.__bench.profile = { ...(window.__bench.profile || {}), [name]: JSON.parse(m.profile(Math.min(latencyInner * 5, 200))) };
   } finally {
     m.free();
   }

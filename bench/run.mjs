@@ -74,6 +74,7 @@ async function main() {
         benchSimd: gz(path.join(ROOT, 'dist-bench/pkg-simd/bench-wasm_bg.wasm')),
       },
       results: bench.results,
+      profile: bench.profile ?? null,
     };
   } finally {
     await browser.close();
@@ -85,6 +86,11 @@ async function main() {
   console.log(`${out.browser}\n${out.machine}; median of ${out.reps} runs`);
   for (const r of out.results) {
     console.log(`${r.group.padEnd(12)} ${r.name.padEnd(52)} ${r.median.toFixed(3).padStart(9)} ${r.unit}  [${r.min.toFixed(3)}–${r.max.toFixed(3)}]`);
+  }
+  for (const [model, ops] of Object.entries(out.profile || {})) {
+    const total = Object.values(ops).reduce((a, [ms]) => a + ms, 0);
+    const rows = Object.entries(ops).sort((a, b) => b[1][0] - a[1][0]).slice(0, 6);
+    console.log(`${model} per-op share: ${rows.map(([k, [ms, n]]) => `${k} ${(100 * ms / total).toFixed(0)}% (${n})`).join(', ')}`);
   }
   if (out.firstRenderMs) console.log(`app first render: ${out.firstRenderMs.median.toFixed(0)} ms (median of ${out.firstRenderMs.runs} loads)`);
   console.log(`app wasm gzipped: ${out.wasmGzipBytes.app} bytes`);

@@ -18,8 +18,8 @@ mod web {
     use ppq_playground::core::RoundingPolicy;
     use ppq_playground::core::kernels::{KernelPath, LinearQuantParams, bench_workload, fake_quant_with};
     use ppq_playground::core::observer::Observer;
-    use ppq_playground::graph::executor::Executor;
-    use ppq_playground::graph::{BaseGraph, Tensor};
+    use ppq_playground::graph::executor::{ExecutionHook, Executor};
+    use ppq_playground::graph::{BaseGraph, GraphError, OpId, Tensor};
     use std::hint::black_box;
     use wasm_bindgen::prelude::*;
 
@@ -131,10 +131,56 @@ mod web {
             self.input.shape().iter().map(|&d| d as u32).collect()
         }
 
+        /// One fp32 inference with a timer around every op: JSON `{op_type: [ms, count], ...}` (profile evidence
+        /// for BENCHMARKS.md; the timer is coarsened to 0.1 ms without cross-origin isolation, so sum over runs).
+        pub fn profile(&self, runs: usize) -> Result<String, JsError> {
+            let exec = Executor::new(&self.graph)?;
+            let mut hook = OpTimer::default();
+            for _ in 0..runs {
+                exec.forward(&[(self.input_name.as_str(), self.input.clone())], None, &mut hook)?;
+            }
+            let map: std::collections::BTreeMap<&str, (f64, usize)> =
+                hook.per_type.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            Ok(serde_json::to_string(&map)?)
+        }
+
         /// One fp32 inference; returns the first output's element count.
         pub fn run(&self) -> Result<usize, JsError> {
             let exec = Executor::new(&self.graph)?;
             Ok(infer(&exec, &self.input_name, &self.input)?)
+        }
+    }
+
+    /// Times every op (before_op → after_op) by op type.
+    #[derive(Default)]
+    struct OpTimer {
+        start: f64,
+        per_type: std::collections::HashMap<String, (f64, usize)>,
+    }
+
+    fn now() -> f64 {
+        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    }
+
+    impl ExecutionHook for OpTimer {
+        fn before_op(&mut self, _: &BaseGraph, _: OpId, _: &mut [Option<Tensor>]) -> Result<(), GraphError> {
+            self.start = now();
+            Ok(())
+        }
+
+        fn after_op(&mut self, g: &BaseGraph, op: OpId, _: &mut [Tensor]) -> Result<(), GraphError> {
+            let op = g.op(op);
+            let key = if op.op_type == "Conv" {
+                let group = op.attributes.int_or("group", 1).unwrap_or(1);
+                let k = g.var(op.inputs[1]).value.as_ref().map_or(0, |w| w.shape().get(2).copied().unwrap_or(0));
+                format!("Conv{k}x{k}{}", if group > 1 { " depthwise" } else { "" })
+            } else {
+                op.op_type.clone()
+            };
+            let e = self.per_type.entry(key).or_default();
+            e.0 += now() - self.start;
+            e.1 += 1;
+            Ok(())
         }
     }
 
