@@ -188,7 +188,7 @@ mod web {
     /// concatenated). Returns the number of calibrated activations.
     #[wasm_bindgen]
     pub fn calibrate(model: &[u8], samples: &[f32], n: usize) -> Result<usize, JsError> {
-        if n == 0 || samples.len() % n != 0 {
+        if n == 0 || !samples.len().is_multiple_of(n) {
             return Err(JsError::new("samples must hold n equal-size inputs"));
         }
         let per = samples.len() / n;

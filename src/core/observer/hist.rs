@@ -101,6 +101,8 @@ impl HistCollector {
 /// Edges are float32; the bin is ⌊(v − lo)·B/(hi − lo)⌋ evaluated in float32, v = hi goes to the last bin,
 /// values outside [lo, hi] are dropped. If lo == hi the batch's own extrema are used, and if those are
 /// equal too the range is widened by ±1 (torch's `histc_select_outer_bin_edges`).
+// `x − x` is deliberate: 0 for finite x, NaN for NaN and ±inf.
+#[allow(clippy::eq_op)]
 pub(crate) fn histc_accumulate(
     counts: &mut [u64],
     data: &[f32],

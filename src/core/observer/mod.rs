@@ -228,6 +228,8 @@ pub(crate) fn check_shape(data: &[f32], shape: &[usize]) -> Result<usize, QuantE
 /// simd128 and `minps/maxps` natively), and finiteness tracked as a running sum of `x − x` (NaN as soon as one
 /// value is NaN or ±inf). On finite data the result equals the sequential `f32::min`/`f32::max` fold, except
 /// that which of −0 and +0 is returned when both occur at the extreme is unspecified (as in torch).
+// `x − x` is deliberate: 0 for finite x, NaN for NaN and ±inf.
+#[allow(clippy::eq_op)]
 pub(crate) fn scan_min_max(data: &[f32]) -> Result<(f32, f32), QuantError> {
     const L: usize = 16;
     let mut lo = [f32::INFINITY; L];
