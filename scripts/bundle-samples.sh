@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies the bundled samples into www/samples/ from ../shared/reference (or $PPQ_REFERENCE): the five ONNX models
-# and, for each, the tqc.json and passes.json of every PPQ 0.6.6 run (minified), plus www/samples/index.json, the
-# manifest the page reads. The copies are committed so the page works offline; rerun after the reference changes.
+# and, for each, the tqc.json and passes.json of every PPQ 0.6.6 run (minified), its calibration samples
+# (calib/<model>_calib.json, minified), plus www/samples/index.json, the manifest the page reads. The copies are committed so the page works offline; rerun after the reference changes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REF="${PPQ_REFERENCE:-../shared/reference}"
@@ -33,11 +33,14 @@ for model in sorted(about):
             with open(os.path.join(dest, name), "w") as f:
                 json.dump(data, f, separators=(",", ":"))
         runs.append({"platform": platform, "observer": observer, "dir": f"{model}/{run}"})
-    samples.append({"name": model, "about": about[model], "model": f"{model}.onnx", "runs": runs})
-    # the reference calibration data, so the page's own pipeline sees what real PPQ saw (seed 0)
     os.makedirs(os.path.join(out, "calib"), exist_ok=True)
-    shutil.copyfile(os.path.join(ref, "calib", f"{model}_calib.npy"), os.path.join(out, "calib", f"{model}.npy"))
-    os.chmod(os.path.join(out, "calib", f"{model}.npy"), 0o644)
+    calib = f"calib/{model}_calib.json"
+    with open(os.path.join(ref, "calib", f"{model}_calib.json")) as f:
+        data = json.load(f)
+    with open(os.path.join(out, calib), "w") as f:
+        json.dump(data, f, separators=(",", ":"))
+    samples.append({"name": model, "about": about[model], "model": f"{model}.onnx", "calib": calib,
+                    "samples": len(data["samples"]), "runs": runs})
 with open(os.path.join(out, "index.json"), "w") as f:
     json.dump({"ppq_version": "0.6.6", "samples": samples}, f, indent=1)
 PY

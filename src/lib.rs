@@ -6,6 +6,7 @@
 //! 3. [`pipeline`] — platforms, passes, calibration, the transition trace, exporters.
 //! 4. [`front`] — the yew app (wasm32 only) and the native CLI.
 
+pub mod bench;
 pub mod core;
 pub mod front;
 pub mod graph;

@@ -232,7 +232,7 @@ mod tests {
     /// lesson promises at the step's pass.
     #[test]
     fn every_step_shows_the_promised_state() {
-        use crate::front::calib::calib_from_npy;
+        use crate::front::calib::calib_from_json;
         use crate::front::run::run;
         let root = env!("CARGO_MANIFEST_DIR");
         let mut failures = Vec::new();
@@ -242,8 +242,10 @@ mod tests {
                 let (e, _) = Experiment::from_hash(&step.hash);
                 let m = e.sample.clone().unwrap();
                 let bytes = std::fs::read(format!("{root}/www/samples/{m}.onnx")).unwrap();
-                let calib =
-                    calib_from_npy(&std::fs::read(format!("{root}/www/samples/calib/{m}.npy")).unwrap()).unwrap();
+                let calib = calib_from_json(
+                    &std::fs::read_to_string(format!("{root}/www/samples/calib/{m}_calib.json")).unwrap(),
+                )
+                .unwrap();
                 let out = run(&bytes, &e, Some(&calib)).unwrap();
                 let snap = &out.snapshots[e.pass.unwrap_or(out.snapshots.len() - 1)];
                 let hl = e.tqc.clone().unwrap();

@@ -10,5 +10,8 @@ pub mod compare;
 pub mod experiment;
 pub mod layout;
 pub mod lessons;
+pub mod protocol;
 pub mod run;
+pub mod session;
 pub mod status;
+pub mod worker;

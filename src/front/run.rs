@@ -128,12 +128,14 @@ pub fn run(bytes: &[u8], exp: &Experiment, reference: Option<&CalibData>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::front::calib::calib_from_npy;
+    use crate::front::calib::calib_from_json;
 
     fn sample(name: &str) -> (Vec<u8>, CalibData) {
         let root = env!("CARGO_MANIFEST_DIR");
         let bytes = std::fs::read(format!("{root}/www/samples/{name}.onnx")).unwrap();
-        let calib = calib_from_npy(&std::fs::read(format!("{root}/www/samples/calib/{name}.npy")).unwrap()).unwrap();
+        let calib =
+            calib_from_json(&std::fs::read_to_string(format!("{root}/www/samples/calib/{name}_calib.json")).unwrap())
+                .unwrap();
         (bytes, calib)
     }
 

@@ -11,7 +11,7 @@ use crate::core::platform::TargetPlatform;
 use crate::core::state::StateModel;
 use crate::core::tqc::{TensorQuantizationConfig, TqcId, TqcStore};
 use crate::graph::dispatch::{Dispatcher, dispatch_graph_with, resolve_platforms};
-use crate::graph::{BaseGraph, OpId, Operation, Tensor, VarId};
+use crate::graph::{BaseGraph, OpId, Operation, QuantableOperation, QuantableOperationCopy, Tensor, VarId};
 use std::collections::{BTreeMap, HashMap};
 
 /// The graph under quantization with everything the passes read and write.
@@ -40,11 +40,29 @@ impl QuantizedGraph {
     /// every op not on FP32/SOI into a quantable op with the quantizer's `init_quantize_config`, storing
     /// its fp32 parameters. `graph` must already be formatted.
     pub fn new(
-        mut graph: BaseGraph,
+        graph: BaseGraph,
         platform: TargetPlatform,
         setting: QuantizationSetting,
     ) -> Result<Self, PipelineError> {
+        Self::with_dispatching(graph, platform, setting, &[])
+    }
+
+    /// [`QuantizedGraph::new`] with PPQ's `dispatching_table`: each `(op name, platform)` overrides the
+    /// dispatcher before the quantizer creates configs, which is how PPQ users keep a sensitive layer in float
+    /// (`TargetPlatform::Fp32`). PPQ ignores names that are not in the graph; we refuse them, since a typo
+    /// would otherwise quantize the layer the user meant to keep in float.
+    pub fn with_dispatching(
+        mut graph: BaseGraph,
+        platform: TargetPlatform,
+        setting: QuantizationSetting,
+        dispatching_table: &[(String, TargetPlatform)],
+    ) -> Result<Self, PipelineError> {
         setting.validate()?;
+        if let Some((name, _)) = dispatching_table.iter().find(|(n, _)| graph.op_by_name(n).is_none()) {
+            return Err(PipelineError::InvalidSetting(format!(
+                "dispatching table names op '{name}', which is not in the (formatted) graph"
+            )));
+        }
         let model = setting.state_model;
         let quantizer = QuantizerKind::from_platform(platform).ok_or_else(|| {
             PipelineError::InvalidSetting(format!("no quantizer is registered for platform {}", platform.name()))
@@ -54,7 +72,7 @@ impl QuantizedGraph {
             StateModel::Ppq066 => Dispatcher::Conservative,
             StateModel::Ppq065 => Dispatcher::Conservative065,
         };
-        dispatch_graph_with(&mut graph, dispatcher, &quant_types, &[]);
+        dispatch_graph_with(&mut graph, dispatcher, &quant_types, dispatching_table);
         resolve_platforms(&mut graph, platform, &quant_types);
         let order = graph.topological_sort()?;
         let mut ctx = Self {
@@ -97,15 +115,9 @@ impl QuantizedGraph {
         let mut cfg = OperationQuantizationConfig::new(inputs, outputs);
         let passive = super::passes::passive_operations(self.setting.quirks, self.setting.state_model);
         cfg.is_active_quant_op = !passive.contains(&op.op_type.as_str());
-        for &v in &op.inputs {
-            let var = self.graph.var(v);
-            if var.is_parameter
-                && let Some(t) = &var.value
-            {
-                self.stored_values.insert(v, t.clone());
-            }
-        }
-        self.configs.insert(id, cfg);
+        let q = QuantableOperation::new(&self.graph, id, cfg)?;
+        q.store_parameter_value(&self.graph, &mut self.stored_values);
+        self.configs.insert(id, q.config);
         Ok(())
     }
 
@@ -122,6 +134,38 @@ impl QuantizedGraph {
     /// A QuantableOperation view of `op`, if it is one.
     pub fn quantable(&self, op: OpId) -> Option<QuantableOp> {
         self.configs.get(&op).map(|c| QuantableOp { op, config: c.clone() })
+    }
+
+    /// The QuantableOperation named `name`; the error says whether the op is missing or not quantized.
+    pub fn quantable_by_name(&self, name: &str) -> Result<QuantableOp, PipelineError> {
+        let id = self
+            .graph
+            .op_by_name(name)
+            .ok_or_else(|| PipelineError::InvalidSetting(format!("no op named '{name}' in the graph")))?;
+        self.quantable(id).ok_or_else(|| {
+            let p = self.graph.op(id).platform.name();
+            PipelineError::InvalidSetting(format!("op '{name}' is not a QuantableOperation (platform {p})"))
+        })
+    }
+
+    /// PPQ's `QuantableGraph.dequantize_graph()`: every quantable op dequantized (the fp32 graph).
+    pub fn dequantize_graph(&mut self) -> Result<(), PipelineError> {
+        for op in self.quantable_ops() {
+            if let Some(q) = self.quantable(op) {
+                q.dequantize(self)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// PPQ's `QuantableGraph.restore_quantize_state()`: every quantable op restored.
+    pub fn restore_quantize_state(&mut self) -> Result<(), PipelineError> {
+        for op in self.quantable_ops() {
+            if let Some(q) = self.quantable(op) {
+                q.restore_quantize_state(self)?;
+            }
+        }
+        Ok(())
     }
 
     /// Quantable ops in executing order.
@@ -158,8 +202,8 @@ impl QuantizedGraph {
     }
 }
 
-/// A QuantableOperation: an op id and (a copy of) its config, with the three methods of seed 001 that
-/// touch both the TQCs and the parameter values (spec §6.8).
+/// The pipeline's handle on a QuantableOperation: an op id and (a copy of) its config. The semantics live in
+/// [`QuantableOperation`] (graph layer); these methods hand it the pieces of a [`QuantizedGraph`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantableOp {
     /// The op.
@@ -169,54 +213,33 @@ pub struct QuantableOp {
 }
 
 impl QuantableOp {
-    /// `baking_parameters`: each parameter whose TQC is ACTIVATED or PASSIVE is replaced by its
-    /// fake-quantized float value; the TQC becomes BAKED or PASSIVE_BAKED, so the executor skips it.
+    fn operation(&self) -> QuantableOperation {
+        QuantableOperation { op: self.op, config: self.config.clone() }
+    }
+
+    /// `baking_parameters` (spec §6.8): ACTIVATED → BAKED, PASSIVE → PASSIVE_BAKED, values fake-quantized.
     pub fn baking_parameters(&self, ctx: &mut QuantizedGraph) -> Result<(), PipelineError> {
-        use crate::core::QuantizationStates as S;
-        for (tqc, var) in ctx.config_with_variable(self.op) {
-            let v = ctx.graph.var(var);
-            if !v.is_parameter || v.name.is_empty() {
-                continue;
-            }
-            let to = match ctx.store.get(tqc)?.state() {
-                S::ACTIVATED => S::BAKED,
-                S::PASSIVE => S::PASSIVE_BAKED,
-                _ => continue,
-            };
-            if let Some(value) = ctx.graph.var_mut(var).value.as_mut() {
-                super::simulate::fake_quant_tensor(&ctx.store, tqc, value)?;
-            }
-            ctx.store.set_state(tqc, to, "baking_parameters")?;
-        }
-        Ok(())
+        Ok(self.operation().baking_parameters(&mut ctx.graph, &mut ctx.store)?)
     }
 
-    /// `dequantize()`: every TQC goes to FP32 (its state saved), and baked parameters get their stored
-    /// fp32 value back so the op computes in float.
+    /// `dequantize()` (spec §2.3): TQCs to FP32/DEQUANTIZED, stored fp32 parameters swapped in; idempotent.
     pub fn dequantize(&self, ctx: &mut QuantizedGraph) -> Result<(), PipelineError> {
-        self.config.dequantize(&mut ctx.store)?;
-        self.swap_stored_values(ctx);
-        Ok(())
+        Ok(self.operation().dequantize(&mut ctx.graph, &mut ctx.store, &mut ctx.stored_values)?)
     }
 
-    /// `restore_quantize_state()`: puts the saved states back and swaps the values again, so baked
-    /// parameters are baked again.
+    /// `restore_quantize_state()`: remembered states and baked parameters back; no-op if not dequantized.
     pub fn restore_quantize_state(&self, ctx: &mut QuantizedGraph) -> Result<(), PipelineError> {
-        self.config.restore(&mut ctx.store)?;
-        self.swap_stored_values(ctx);
-        Ok(())
+        Ok(self.operation().restore_quantize_state(&mut ctx.graph, &mut ctx.store, &mut ctx.stored_values)?)
     }
 
-    /// PPQ swaps `value` and `stored_value` of each parameter; swapping twice is the identity.
-    fn swap_stored_values(&self, ctx: &mut QuantizedGraph) {
-        let inputs = ctx.graph.op(self.op).inputs.clone();
-        for v in inputs {
-            if let Some(stored) = ctx.stored_values.get_mut(&v)
-                && let Some(value) = ctx.graph.var_mut(v).value.as_mut()
-            {
-                std::mem::swap(stored, value);
-            }
-        }
+    /// Whether the op is currently dequantized.
+    pub fn is_dequantized(&self, ctx: &QuantizedGraph) -> bool {
+        self.operation().is_dequantized(&ctx.store)
+    }
+
+    /// `copy()`: the op's basic information and a config of new TQCs (added to `ctx.store`).
+    pub fn copy(&self, ctx: &mut QuantizedGraph) -> Result<QuantableOperationCopy, PipelineError> {
+        Ok(self.operation().copy(&ctx.graph, &mut ctx.store)?)
     }
 }
 

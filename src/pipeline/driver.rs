@@ -102,8 +102,19 @@ impl Pipeline {
         platform: TargetPlatform,
         setting: QuantizationSetting,
     ) -> Result<Self, PipelineError> {
+        Self::with_dispatching(graph, platform, setting, &[])
+    }
+
+    /// [`Pipeline::new`] with PPQ's dispatching table (see [`QuantizedGraph::with_dispatching`]): e.g.
+    /// `[("conv1", TargetPlatform::Fp32)]` keeps `conv1` in float, as PPQ users do for sensitive layers.
+    pub fn with_dispatching(
+        graph: BaseGraph,
+        platform: TargetPlatform,
+        setting: QuantizationSetting,
+        dispatching_table: &[(String, TargetPlatform)],
+    ) -> Result<Self, PipelineError> {
         let passes = PassKind::pipeline(&setting);
-        let mut ctx = QuantizedGraph::new(graph, platform, setting)?;
+        let mut ctx = QuantizedGraph::with_dispatching(graph, platform, setting, dispatching_table)?;
         ctx.store.drain_transitions();
         let mut p = Self { ctx, passes, next: 0, trace: Trace::default() };
         p.trace.snapshots.push(p.snapshot("<before>", PipelineStage::Prequant, -1));
@@ -172,6 +183,22 @@ impl Pipeline {
     /// outside a pass are logged with no pass name).
     pub fn context_mut(&mut self) -> &mut QuantizedGraph {
         &mut self.ctx
+    }
+
+    /// Runs `f` on the quantized graph as a named step outside the pass list (e.g. `dequantize conv1`): its
+    /// state changes are tagged with `step` and appended to the trace, like a pass's. Returns `f`'s value and
+    /// the transitions it logged; on error the transitions made so far are still traced.
+    pub fn apply<T>(
+        &mut self,
+        step: &str,
+        f: impl FnOnce(&mut QuantizedGraph) -> Result<T, PipelineError>,
+    ) -> Result<(T, Vec<Transition>), PipelineError> {
+        self.ctx.store.begin_pass(step);
+        let result = f(&mut self.ctx);
+        self.ctx.store.end_pass();
+        let transitions = self.ctx.store.drain_transitions();
+        self.trace.transitions.extend(transitions.iter().cloned());
+        Ok((result?, transitions))
     }
 
     /// The trace so far.

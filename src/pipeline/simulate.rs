@@ -6,43 +6,11 @@
 use super::context::QuantizedGraph;
 use super::error::PipelineError;
 use crate::core::QuantError;
-use crate::core::QuantizationProperty;
-use crate::core::kernels::{LinearQuantParams, fake_quant_in_place};
 use crate::core::tqc::{TqcId, TqcStore};
 use crate::graph::executor::{ExecutionHook, Executor};
 use crate::graph::{BaseGraph, GraphError, OpId, Tensor};
 
-/// Fake-quantizes `value` in place with the effective config of `tqc` (root's scale/offset, own range,
-/// rounding and channel axis), regardless of state; callers decide whether the TQC is active.
-pub fn fake_quant_tensor(store: &TqcStore, tqc: TqcId, value: &mut Tensor) -> Result<(), QuantError> {
-    let eff = store.effective(tqc)?;
-    let label = || store.get(tqc).map(|t| t.label().to_string()).unwrap_or_default();
-    if eff.policy.has_property(QuantizationProperty::FLOATING) {
-        return Err(QuantError::InvalidConfig(format!("{}: FLOATING fake-quant needs CUDA in PPQ", label())));
-    }
-    let params =
-        eff.params.ok_or_else(|| QuantError::InvalidConfig(format!("{} is active but has no scale", label())))?;
-    let Tensor::F32(arr) = value else {
-        return Err(QuantError::BadData(format!("{}: only float32 tensors can be fake-quantized", label())));
-    };
-    let ndim = arr.ndim();
-    let axis = match (eff.policy.is_per_channel(), eff.channel_axis) {
-        (false, _) => None,
-        (true, Some(a)) => {
-            let a = if a < 0 { a + ndim as i32 } else { a };
-            Some(usize::try_from(a).map_err(|_| QuantError::BadData(format!("{}: channel axis {a}", label())))?)
-        }
-        (true, None) => return Err(QuantError::InvalidConfig(format!("{}: per-channel without axis", label()))),
-    };
-    let p =
-        LinearQuantParams::new(params.scales(), params.offsets(), eff.quant_min, eff.quant_max, eff.rounding, axis)?;
-    if !arr.is_standard_layout() {
-        *arr = arr.as_standard_layout().into_owned();
-    }
-    let shape = arr.shape().to_vec();
-    let data = arr.as_slice_mut().ok_or_else(|| QuantError::BadData("tensor is not contiguous".into()))?;
-    fake_quant_in_place(data, &shape, &p)
-}
+pub use crate::graph::quantize::fake_quant_tensor;
 
 /// Applies `tqc` to `value` when its state is activated (PPQ's `quantize_function`).
 pub(crate) fn apply_if_active(store: &TqcStore, tqc: TqcId, value: &mut Tensor) -> Result<(), QuantError> {

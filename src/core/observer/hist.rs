@@ -101,6 +101,8 @@ impl HistCollector {
 /// Edges are float32; the bin is ⌊(v − lo)·B/(hi − lo)⌋ evaluated in float32, v = hi goes to the last bin,
 /// values outside [lo, hi] are dropped. If lo == hi the batch's own extrema are used, and if those are
 /// equal too the range is widened by ±1 (torch's `histc_select_outer_bin_edges`).
+// `x − x` is deliberate: 0 for finite x, NaN for NaN and ±inf.
+#[allow(clippy::eq_op)]
 pub(crate) fn histc_accumulate(
     counts: &mut [u64],
     data: &[f32],
@@ -131,13 +133,36 @@ pub(crate) fn histc_accumulate(
     let nb = bins as f32;
     let width = hi - lo;
     let last = bins - 1;
+    // Four interleaved sub-histograms of u32 break the store-to-load dependency between neighbouring
+    // elements that fall in the same bin (1.x× faster); the sums are the same counts.
+    const WAYS: usize = 4;
     let mut bad = false;
-    for &x in data {
-        bad |= !x.is_finite();
-        let v = if abs { x.abs() } else { x };
-        if v >= lo && v <= hi {
-            let pos = (((v - lo) * nb) / width) as usize;
-            counts[pos.min(last)] += 1;
+    for block in data.chunks(u32::MAX as usize) {
+        let mut sub = vec![0u32; WAYS * bins];
+        let mut finite = 0.0f32;
+        let bin = |x: f32| {
+            let v = if abs { x.abs() } else { x };
+            (v >= lo && v <= hi).then(|| ((((v - lo) * nb) / width) as usize).min(last))
+        };
+        let quads = block.chunks_exact(WAYS);
+        let tail = quads.remainder();
+        for q in quads {
+            for (w, &x) in q.iter().enumerate() {
+                finite += x - x;
+                if let Some(b) = bin(x) {
+                    sub[w * bins + b] += 1;
+                }
+            }
+        }
+        for &x in tail {
+            finite += x - x;
+            if let Some(b) = bin(x) {
+                sub[b] += 1;
+            }
+        }
+        bad |= finite.is_nan();
+        for (b, c) in counts.iter_mut().enumerate() {
+            *c += (0..WAYS).map(|w| u64::from(sub[w * bins + b])).sum::<u64>();
         }
     }
     if bad { Err(QuantError::BadData("the batch contains NaN or infinite values".into())) } else { Ok(()) }

@@ -223,18 +223,38 @@ pub(crate) fn check_shape(data: &[f32], shape: &[usize]) -> Result<usize, QuantE
 }
 
 /// One pass over a slice: its minimum and maximum; `BadData` if any value is NaN or infinite.
+///
+/// Sixteen independent lanes with compare-and-select updates (which LLVM turns into `f32x4.pmin/pmax` under
+/// simd128 and `minps/maxps` natively), and finiteness tracked as a running sum of `x − x` (NaN as soon as one
+/// value is NaN or ±inf). On finite data the result equals the sequential `f32::min`/`f32::max` fold, except
+/// that which of −0 and +0 is returned when both occur at the extreme is unspecified (as in torch).
+// `x − x` is deliberate: 0 for finite x, NaN for NaN and ±inf.
+#[allow(clippy::eq_op)]
 pub(crate) fn scan_min_max(data: &[f32]) -> Result<(f32, f32), QuantError> {
-    let mut lo = f32::INFINITY;
-    let mut hi = f32::NEG_INFINITY;
-    let mut bad = false;
-    for &x in data {
-        lo = lo.min(x);
-        hi = hi.max(x);
-        bad |= !x.is_finite();
+    const L: usize = 16;
+    let mut lo = [f32::INFINITY; L];
+    let mut hi = [f32::NEG_INFINITY; L];
+    let mut nan = [0.0f32; L];
+    let chunks = data.chunks_exact(L);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for i in 0..L {
+            let x = c[i];
+            lo[i] = if x < lo[i] { x } else { lo[i] };
+            hi[i] = if x > hi[i] { x } else { hi[i] };
+            nan[i] += x - x;
+        }
     }
-    if bad {
+    for (i, &x) in tail.iter().enumerate() {
+        lo[i] = if x < lo[i] { x } else { lo[i] };
+        hi[i] = if x > hi[i] { x } else { hi[i] };
+        nan[i] += x - x;
+    }
+    if nan.iter().any(|v| v.is_nan()) {
         return Err(non_finite());
     }
+    let lo = lo.iter().fold(f32::INFINITY, |a, &b| a.min(b));
+    let hi = hi.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     Ok((lo, hi))
 }
 

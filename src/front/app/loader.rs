@@ -25,6 +25,9 @@ pub struct Sample {
     pub about: String,
     /// ONNX file, relative to `www/samples/`.
     pub model: String,
+    /// Calibration samples (calib JSON), relative to `www/samples/`.
+    #[serde(default)]
+    pub calib: Option<String>,
     /// Real-PPQ runs bundled with it.
     pub runs: Vec<Run>,
 }

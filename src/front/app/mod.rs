@@ -1,5 +1,6 @@
 //! The yew web app. It renders what the core reports and keeps no quantization logic of its own: the graph
-//! comes from the graph layer, states and scales from TQC records (today the bundled real-PPQ results).
+//! comes from the graph layer, states and scales from TQC records — of our pipeline, run in a Web Worker
+//! (`app-worker`, see [`crate::front::worker`]), or of the bundled real-PPQ results for comparison.
 
 pub(crate) mod colors;
 mod compare_view;
@@ -10,15 +11,21 @@ mod legend;
 mod lessons_view;
 mod loader;
 mod model;
+mod pipeline_panel;
+mod runner;
 mod stepper;
 mod toolbar;
 mod tqc_card;
 mod url_state;
 
+use crate::front::calib::{calib_from_json, calib_from_npy};
 use crate::front::compare::{TqcDiff, diff};
 use crate::front::experiment::Experiment;
+use crate::front::protocol::{CalibSource, Request, Response, RunState};
 use crate::front::run::OutputError;
+use crate::front::session::{self, SessionSettings};
 use crate::front::status;
+use crate::graph::BaseGraph;
 use compare_view::{CompareView, QuirkNotes};
 use experiment_panel::ExperimentPanel;
 use graph_view::GraphView;
@@ -26,16 +33,30 @@ use inspector::Inspector;
 use legend::Legend;
 use lessons_view::LessonsView;
 use loader::Manifest;
-use model::{ResultView, ViewModel};
+use model::{DiffRow, ResultView, ViewModel, diff_results, parse_graph};
+use pipeline_panel::{Command, PipelinePanel, RunSummary, Source};
+use runner::WorkerHandle;
 use std::rc::Rc;
 use stepper::Stepper;
 use toolbar::Toolbar;
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`, after installing a panic hook that shows any panic on the page.
 pub fn start() {
+    std::panic::set_hook(Box::new(|info| runner::show_fatal(&format!("The page crashed: {info}. Reload the page."))));
     yew::Renderer::<App>::new().render();
+}
+
+/// A model opened on the page: its bytes (sent to the worker), its graph (drawn), the real-PPQ result and
+/// the calibration data that came with it.
+pub struct Opened {
+    name: String,
+    bytes: Vec<u8>,
+    graph: BaseGraph,
+    ppq: Option<ResultView>,
+    calib: Option<(CalibSource, String, usize)>,
+    platform: Option<String>,
 }
 
 /// What the inspector shows.
@@ -57,6 +78,22 @@ pub enum Msg {
     OpenSample(String, String),
     /// Open a user's file.
     OpenFile(File),
+    /// A model finished loading (or failed; the previous one stays).
+    Loaded(Box<Result<Opened, String>>),
+    /// The worker answered.
+    Worker(Box<Response>),
+    /// New pipeline settings.
+    Settings(SessionSettings),
+    /// New seed for random calibration data.
+    Seed(u64),
+    /// Read a calibration file.
+    CalibFile(File),
+    /// A calibration file was read (source, label, sample count).
+    CalibLoaded(Result<(CalibSource, String, usize), String>),
+    /// A pipeline command.
+    Run(Command),
+    /// Show another result.
+    Source(Source),
     /// Select an op or edge; `true` asks the graph to centre it.
     Select(Selection, bool),
     /// Show the states after this snapshot.
@@ -71,7 +108,7 @@ pub enum Msg {
     Goto(Experiment),
     /// A lesson step: its hash, keeping the open lesson and course-mode flags.
     GotoHash(String),
-    /// A run finished, for the experiment with this key.
+    /// A run of the experiment with this key finished (run in this thread by [`execute`]).
     Ran(String, Box<Result<RunBundle, String>>),
     /// Open the Learn panel on a lesson (None: the lesson list).
     Learn(Option<String>),
@@ -88,33 +125,6 @@ pub struct RunBundle {
     calibration: String,
     compare: Option<(String, Vec<OutputError>, Vec<TqcDiff>)>,
     quirks: Vec<TqcDiff>,
-    file: Option<(String, Rc<Vec<u8>>)>,
-}
-
-/// The root component: header with the open controls, the graph with its legend and pass stepper, the TQC
-/// inspector, and the wasm status line.
-pub struct App {
-    manifest: Option<Manifest>,
-    doc: Option<Rc<ViewModel>>,
-    sample: Option<(String, String)>,
-    error: Option<String>,
-    busy: Option<String>,
-    selected: Selection,
-    focus: u32,
-    step: Option<usize>,
-    dragging: bool,
-    exp: Experiment,
-    warnings: Vec<String>,
-    loaded_key: Option<String>,
-    pending_key: Option<String>,
-    file: Option<(String, Rc<Vec<u8>>)>,
-    outputs: Vec<OutputError>,
-    calibration: String,
-    compare: Option<(String, Vec<OutputError>, Rc<Vec<TqcDiff>>)>,
-    quirks: Rc<Vec<TqcDiff>>,
-    learn: bool,
-    scroll: bool,
-    _hash: url_state::HashListener,
 }
 
 /// The key of everything that needs a rerun (settings, sample, comparison).
@@ -122,37 +132,16 @@ fn run_key(e: &Experiment) -> String {
     format!("{}|{}", e.run_key(), e.compare.as_deref().unwrap_or(""))
 }
 
-/// Runs the experiment (and its `fixed` and comparison variants) with our pipeline.
-async fn execute(exp: Experiment, file: Option<(String, Rc<Vec<u8>>)>) -> Result<RunBundle, String> {
-    use crate::front::calib::calib_from_npy;
+/// Runs the experiment of a bundled sample (and its `fixed` and comparison variants) with our pipeline.
+async fn execute(exp: Experiment) -> Result<RunBundle, String> {
     use crate::front::run::run;
-    let (name, bytes, calib, file) = match &exp.sample {
-        Some(s) => {
-            let bytes = Rc::new(loader::fetch_bytes(&format!("{s}.onnx")).await?);
-            let calib = loader::fetch_bytes(&format!("calib/{s}.npy")).await.ok().and_then(|b| calib_from_npy(&b).ok());
-            (s.clone(), bytes, calib, None)
-        }
-        None => match file {
-            Some((n, b)) => (n.clone(), b.clone(), None, Some((n, b))),
-            None => return Err("no model is open".into()),
-        },
+    let Some(name) = exp.sample.clone() else { return Err("no sample is chosen".into()) };
+    let bytes = loader::fetch_bytes(&format!("{name}.onnx")).await?;
+    let calib = match loader::fetch_text(&format!("calib/{name}_calib.json")).await {
+        Ok(text) => Some(calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?),
+        Err(_) => None,
     };
-    let out = match run(&bytes, &exp, calib.as_ref()) {
-        Ok(out) => out,
-        Err(e) if exp.sample.is_none() => {
-            // a user's model the pipeline cannot run is still drawn
-            let doc = ViewModel::from_onnx(&name, &bytes, None)?;
-            return Ok(RunBundle {
-                doc,
-                outputs: Vec::new(),
-                calibration: format!("not quantized: {e}"),
-                compare: None,
-                quirks: Vec::new(),
-                file,
-            });
-        }
-        Err(e) => return Err(format!("{name}: {e}")),
-    };
+    let out = run(&bytes, &exp, calib.as_ref()).map_err(|e| format!("{name}: {e}"))?;
     let to_view = |out: &crate::front::run::RunOutput, source: String| -> Result<ResultView, String> {
         let records = serde_json::to_string(&out.records).map_err(|e| e.to_string())?;
         let snaps = serde_json::to_string(&out.snapshots).map_err(|e| e.to_string())?;
@@ -177,8 +166,55 @@ async fn execute(exp: Experiment, file: Option<(String, Rc<Vec<u8>>)>) -> Result
         }
         None => None,
     };
-    Ok(RunBundle { doc, outputs: out.outputs, calibration: out.calibration, compare, quirks, file })
+    Ok(RunBundle { doc, outputs: out.outputs, calibration: out.calibration, compare, quirks })
 }
+
+/// The root component: header with the open controls, the graph with its legend and pass stepper, the TQC
+/// inspector, and the wasm status line.
+pub struct App {
+    manifest: Option<Manifest>,
+    doc: Option<Rc<ViewModel>>,
+    sample: Option<(String, String)>,
+    error: Option<String>,
+    busy: Option<String>,
+    selected: Selection,
+    focus: u32,
+    step: Option<usize>,
+    dragging: bool,
+    doc_name: String,
+    graph: Option<Rc<BaseGraph>>,
+    model_bytes: Option<Rc<Vec<u8>>>,
+    calib: Option<(CalibSource, String, usize)>,
+    seed: Option<u64>,
+    settings: SessionSettings,
+    platforms: Rc<Vec<&'static str>>,
+    worker: Option<WorkerHandle>,
+    /// Generation of (model, calibration, settings); the worker holds generation `worker_gen`.
+    generation: u64,
+    worker_gen: Option<u64>,
+    /// Requests sent and not answered yet.
+    pending: usize,
+    chain_failed: bool,
+    progress: Option<(usize, usize, String)>,
+    ours: Option<(Rc<RunSummary>, ResultView)>,
+    ppq: Option<ResultView>,
+    source: Source,
+    diff: Option<Rc<Vec<DiffRow>>>,
+    exp: Experiment,
+    warnings: Vec<String>,
+    loaded_key: Option<String>,
+    pending_key: Option<String>,
+    outputs: Vec<OutputError>,
+    calibration: String,
+    compare: Option<(String, Vec<OutputError>, Rc<Vec<TqcDiff>>)>,
+    quirks: Rc<Vec<TqcDiff>>,
+    learn: bool,
+    scroll: bool,
+    _hash: url_state::HashListener,
+}
+
+/// Random calibration data's sample count for models without their own.
+const RANDOM_SAMPLES: usize = 16;
 
 impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
@@ -200,7 +236,6 @@ impl Component for App {
             warnings,
             loaded_key: None,
             pending_key: None,
-            file: None,
             outputs: Vec::new(),
             calibration: String::new(),
             compare: None,
@@ -216,6 +251,23 @@ impl Component for App {
             focus: 0,
             step: None,
             dragging: false,
+            doc_name: String::new(),
+            graph: None,
+            model_bytes: None,
+            calib: None,
+            seed: None,
+            settings: SessionSettings::default(),
+            platforms: Rc::new(session::platforms()),
+            worker: WorkerHandle::spawn(ctx.link()).ok(),
+            generation: 0,
+            worker_gen: None,
+            pending: 0,
+            chain_failed: false,
+            progress: None,
+            ours: None,
+            ppq: None,
+            source: Source::Ppq,
+            diff: None,
         }
     }
 
@@ -227,38 +279,122 @@ impl Component for App {
             }
             Msg::Manifest(Err(e)) => self.error = Some(format!("The bundled samples are unavailable: {e}")),
             Msg::OpenSample(name, platform) => {
+                let Some(m) = &self.manifest else { return false };
+                let Some(sample) = m.samples.iter().find(|s| s.name == name).cloned() else { return false };
+                let run = sample.runs.iter().find(|r| r.platform == platform).or(sample.runs.first()).cloned();
+                let version = m.ppq_version.clone();
+                self.busy = Some(format!("Opening {name}…"));
+                self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
+                // The URL follows; real PPQ's result stands for our default run of this sample and platform.
                 let exp = Experiment {
-                    sample: Some(name),
-                    platform,
-                    pass: None,
-                    op: None,
-                    tqc: None,
-                    compare: None,
-                    ..self.exp.clone()
+                    sample: Some(name.clone()),
+                    platform: run.as_ref().map(|r| r.platform.clone()).unwrap_or_else(|| "TRT_INT8".into()),
+                    lesson: self.exp.lesson.clone(),
+                    hide: self.exp.hide.clone(),
+                    ..Experiment::default()
                 };
-                url_state::push(&exp.to_hash());
-                return false;
+                self.loaded_key = Some(run_key(&exp));
+                self.pending_key = None;
+                self.outputs.clear();
+                self.calibration.clear();
+                self.compare = None;
+                self.quirks = Rc::new(Vec::new());
+                self.exp = exp;
+                url_state::push(&self.exp.to_hash());
+                ctx.link().send_future(async move {
+                    let result = async {
+                        let bytes = loader::fetch_bytes(&sample.model).await?;
+                        let ppq = match &run {
+                            Some(r) => {
+                                let tqc = loader::fetch_text(&format!("{}/tqc.json", r.dir)).await?;
+                                let passes = loader::fetch_text(&format!("{}/passes.json", r.dir)).await?;
+                                let source = format!("Result of real PPQ {version}, {}, {}", r.platform, r.observer);
+                                let result = ResultView::from_json(source, &tqc, Some(&passes));
+                                Some(result.map_err(|e| format!("{}/{e}", r.dir))?)
+                            }
+                            None => None,
+                        };
+                        let calib = match &sample.calib {
+                            Some(path) => {
+                                let text = loader::fetch_text(path).await?;
+                                let n = calib_from_json(&text).map_err(|e| format!("{path}: {e}"))?.samples.len();
+                                Some((CalibSource::Json(text), format!("bundled, {n} samples"), n))
+                            }
+                            None => None,
+                        };
+                        let graph = parse_graph(&sample.name, &bytes)?;
+                        let platform = run.map(|r| r.platform);
+                        Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, platform })
+                    }
+                    .await;
+                    Msg::Loaded(Box::new(result))
+                });
             }
             Msg::OpenFile(file) => {
                 self.busy = Some(format!("Reading {}…", file.name()));
-                let exp =
-                    Experiment { sample: None, pass: None, op: None, tqc: None, compare: None, ..self.exp.clone() };
-                let key = run_key(&exp);
-                self.pending_key = Some(key.clone());
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = match loader::read_file(&file).await {
-                        Ok(bytes) => execute(exp, Some((name, Rc::new(bytes)))).await,
+                        Ok(bytes) => parse_graph(&name, &bytes).map(|graph| Opened {
+                            name: name.trim_end_matches(".onnx").to_string(),
+                            bytes,
+                            graph,
+                            ppq: None,
+                            calib: None,
+                            platform: None,
+                        }),
                         Err(e) => Err(e),
                     };
-                    Msg::Ran(key, Box::new(result))
+                    Msg::Loaded(Box::new(result))
                 });
             }
-            Msg::Pick(op, id) => {
-                let exp = Experiment { op: Some(op), tqc: Some(id), ..self.exp.clone() };
-                self.scroll = true;
-                url_state::push(&exp.to_hash());
-                return false;
+            Msg::Loaded(result) => {
+                self.busy = None;
+                match *result {
+                    Ok(o) => {
+                        if o.ppq.is_none() {
+                            // a user's file is not in the URL
+                            self.loaded_key = None;
+                            self.exp = Experiment {
+                                lesson: self.exp.lesson.clone(),
+                                hide: self.exp.hide.clone(),
+                                ..Experiment::default()
+                            };
+                            url_state::push(&self.exp.to_hash());
+                        }
+                        self.opened(ctx, o);
+                        self.sync_view();
+                    }
+                    Err(e) => {
+                        self.error = Some(format!(
+                            "Could not open {e}{}",
+                            if self.doc.is_some() { " — the previous model is still loaded." } else { "" }
+                        ))
+                    }
+                }
+            }
+            Msg::Select(sel, centre) => {
+                self.selected = sel;
+                if centre {
+                    self.focus += 1;
+                }
+                let op = match (sel, &self.doc) {
+                    (Selection::Op(i), Some(doc)) => doc.ops.get(i).map(|o| o.name.clone()),
+                    _ => None,
+                };
+                if op != self.exp.op && self.exp.sample.is_some() {
+                    let keep = self.exp.tqc.as_deref().is_some_and(|t| op.as_deref() == t.split(':').next());
+                    self.exp.tqc = self.exp.tqc.take().filter(|_| keep);
+                    self.exp.op = op;
+                    url_state::push(&self.exp.to_hash());
+                }
+            }
+            Msg::Step(s) => {
+                self.step = Some(s);
+                if self.exp.sample.is_some() {
+                    self.exp.pass = Some(s);
+                    url_state::push(&self.exp.to_hash());
+                }
             }
             Msg::HashChanged(h) => {
                 let (exp, warnings) = Experiment::from_hash(&h);
@@ -277,6 +413,12 @@ impl Component for App {
                 url_state::push(&exp.to_hash());
                 return false;
             }
+            Msg::Pick(op, id) => {
+                let exp = Experiment { op: Some(op), tqc: Some(id), ..self.exp.clone() };
+                self.scroll = true;
+                url_state::push(&exp.to_hash());
+                return false;
+            }
             Msg::Ran(key, result) => {
                 if self.pending_key.as_deref() != Some(key.as_str()) {
                     return false; // a newer run is under way
@@ -285,18 +427,6 @@ impl Component for App {
                 self.busy = None;
                 match *result {
                     Ok(b) => {
-                        if b.file.is_some() {
-                            self.file = b.file;
-                            self.exp = Experiment {
-                                sample: None,
-                                pass: None,
-                                op: None,
-                                tqc: None,
-                                compare: None,
-                                ..self.exp.clone()
-                            };
-                            url_state::push(&self.exp.to_hash());
-                        }
                         self.sample = self.exp.sample.clone().map(|s| (s, self.exp.platform.clone()));
                         self.doc = Some(Rc::new(b.doc));
                         self.outputs = b.outputs;
@@ -309,16 +439,9 @@ impl Component for App {
                     }
                     Err(e) => {
                         self.error = Some(format!(
-                            "Could not open {e}{}",
-                            if self.doc.is_some() { " — the previous model is still loaded." } else { "" }
-                        ));
-                        // the URL goes back to what is on screen
-                        if let Some(k) = &self.loaded_key
-                            && !k.is_empty()
-                            && run_key(&self.exp) != *k
-                        {
-                            self.exp.sample = self.sample.as_ref().map(|(s, _)| s.clone());
-                        }
+                            "Could not run {e}{}",
+                            if self.doc.is_some() { " — the previous result is still shown." } else { "" }
+                        ))
                     }
                 }
             }
@@ -335,27 +458,6 @@ impl Component for App {
                     url_state::push(&exp.to_hash());
                 }
             }
-            Msg::Select(sel, centre) => {
-                self.selected = sel;
-                if centre {
-                    self.focus += 1;
-                }
-                let op = match (sel, &self.doc) {
-                    (Selection::Op(i), Some(doc)) => doc.ops.get(i).map(|o| o.name.clone()),
-                    _ => None,
-                };
-                if op != self.exp.op {
-                    let keep = self.exp.tqc.as_deref().is_some_and(|t| op.as_deref() == t.split(':').next());
-                    self.exp.tqc = self.exp.tqc.take().filter(|_| keep);
-                    self.exp.op = op;
-                    url_state::push(&self.exp.to_hash());
-                }
-            }
-            Msg::Step(s) => {
-                self.step = Some(s);
-                self.exp.pass = Some(s);
-                url_state::push(&self.exp.to_hash());
-            }
             Msg::Dragging(d) => {
                 if self.dragging == d {
                     return false;
@@ -363,6 +465,50 @@ impl Component for App {
                 self.dragging = d;
             }
             Msg::DismissError => self.error = None,
+            Msg::Worker(r) => self.on_worker(ctx, *r),
+            Msg::Settings(s) => {
+                if s == self.settings {
+                    return false;
+                }
+                self.settings = s;
+                self.invalidate();
+            }
+            Msg::Seed(seed) => {
+                self.seed = Some(seed);
+                self.calib = Some(random_calib(seed));
+                self.invalidate();
+            }
+            Msg::CalibFile(file) => {
+                ctx.link().send_future(async move {
+                    let name = file.name();
+                    let result = async {
+                        let bytes = loader::read_file(&file).await?;
+                        if name.to_ascii_lowercase().ends_with(".npy") {
+                            let n = calib_from_npy(&bytes).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            Ok((CalibSource::Npy(bytes), format!("{name}, {n} samples"), n))
+                        } else {
+                            let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
+                            let n = calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            Ok((CalibSource::Json(text), format!("{name}, {n} samples"), n))
+                        }
+                    }
+                    .await;
+                    Msg::CalibLoaded(result)
+                });
+                return false;
+            }
+            Msg::CalibLoaded(Ok(c)) => {
+                self.calib = Some(c);
+                self.seed = None;
+                self.settings.steps = None;
+                self.invalidate();
+            }
+            Msg::CalibLoaded(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
+            Msg::Run(cmd) => self.run(ctx, cmd),
+            Msg::Source(src) => {
+                self.source = src;
+                self.rebuild_doc();
+            }
         }
         true
     }
@@ -405,7 +551,7 @@ impl Component for App {
                     }
                 </header>
                 { self.view_banner(ctx) }
-                if self.doc.is_some() {
+                if self.doc.is_some() && self.exp.sample.is_some() {
                     <ExperimentPanel exp={self.exp.clone()} outputs={self.outputs.clone()} calibration={self.calibration.clone()}
                         hide_compare={self.exp.hides("compare")} hide_settings={self.exp.hides("settings")}
                         on_change={link.callback(Msg::Goto)} />
@@ -434,8 +580,13 @@ impl Component for App {
     }
 }
 
+/// Random calibration data from `seed`.
+fn random_calib(seed: u64) -> (CalibSource, String, usize) {
+    (CalibSource::Random { seed, count: RANDOM_SAMPLES }, format!("random, {RANDOM_SAMPLES} samples"), RANDOM_SAMPLES)
+}
+
 impl App {
-    /// Shows `exp`: reruns the pipeline when its settings differ from what is on screen, else only moves the
+    /// Shows `exp`: reruns our pipeline when its settings differ from what is on screen, else only moves the
     /// pass slider and the selection.
     fn apply(&mut self, ctx: &Context<Self>, exp: Experiment) {
         self.learn |= exp.lesson.is_some();
@@ -452,13 +603,12 @@ impl App {
             self.warnings.push(format!("there is no bundled sample named '{s}'"));
             self.exp.sample = None;
         }
-        if self.exp.sample.is_none() && self.file.is_none() {
-            return;
+        if self.exp.sample.is_none() {
+            return; // the user's own file (or nothing) stays as it is
         }
         let key = run_key(&self.exp);
         if self.loaded_key.as_ref() == Some(&key) {
             self.pending_key = None;
-            self.busy = None;
             self.sync_view();
             return;
         }
@@ -466,13 +616,10 @@ impl App {
             return;
         }
         self.pending_key = Some(key.clone());
-        self.busy = Some(match &self.exp.sample {
-            Some(s) => format!("Quantizing {s} ({})…", self.exp.label()),
-            None => format!("Quantizing ({})…", self.exp.label()),
-        });
-        let (exp, file) = (self.exp.clone(), self.file.clone());
+        self.busy = Some(format!("Quantizing {} ({})…", self.exp.sample.as_deref().unwrap_or(""), self.exp.label()));
+        let exp = self.exp.clone();
         ctx.link().send_future(async move {
-            let result = execute(exp, file).await;
+            let result = execute(exp).await;
             Msg::Ran(key, Box::new(result))
         });
     }
@@ -506,6 +653,247 @@ impl App {
         }
     }
 
+    /// A new model is open: keep its graph, bytes, PPQ result and calibration data; our run starts over.
+    fn opened(&mut self, ctx: &Context<Self>, o: Opened) {
+        self.doc_name = o.name.clone();
+        if o.ppq.is_none() {
+            self.sample = None;
+        }
+        if let Some(p) = &o.platform {
+            self.settings.platform = p.clone();
+        }
+        self.settings.steps = None;
+        self.seed = if o.calib.is_some() { None } else { Some(0) };
+        self.calib = Some(o.calib.unwrap_or_else(|| random_calib(0)));
+        self.graph = Some(Rc::new(o.graph));
+        self.model_bytes = Some(Rc::new(o.bytes));
+        self.ppq = o.ppq;
+        self.source = Source::Ppq;
+        self.selected = Selection::None;
+        self.error = None;
+        self.doc = None;
+        self.invalidate();
+        if self.pending > 0 {
+            // A run of the previous model is in flight: stop it.
+            self.restart_worker(ctx);
+        }
+        self.rebuild_doc();
+    }
+
+    /// Model, data or settings changed: our previous run no longer applies.
+    fn invalidate(&mut self) {
+        self.generation += 1;
+        if let Some((run, _)) = self.ours.take() {
+            runner::revoke(&run.downloads);
+        }
+        self.diff = None;
+        if self.source == Source::Ours {
+            self.source = Source::Ppq;
+            self.rebuild_doc();
+        }
+    }
+
+    fn restart_worker(&mut self, ctx: &Context<Self>) {
+        self.worker = None; // dropping terminates it
+        self.worker = WorkerHandle::spawn(ctx.link()).map_err(|e| self.error = Some(e)).ok();
+        self.worker_gen = None;
+        self.pending = 0;
+        self.progress = None;
+    }
+
+    fn post(&mut self, req: &Request) {
+        let Some(w) = &self.worker else {
+            self.error = Some("The pipeline worker is not running; reload the page.".into());
+            return;
+        };
+        match w.post(req) {
+            Ok(()) => self.pending += 1,
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn run(&mut self, ctx: &Context<Self>, cmd: Command) {
+        if cmd == Command::Cancel {
+            self.restart_worker(ctx);
+            if let Some((run, _)) = self.ours.take() {
+                runner::revoke(&run.downloads);
+            }
+            self.source = Source::Ppq;
+            self.rebuild_doc();
+            self.error = Some("Cancelled: the pipeline is back before its first pass.".into());
+            return;
+        }
+        let (Some(bytes), Some((calib, _, _))) = (self.model_bytes.clone(), self.calib.clone()) else { return };
+        self.chain_failed = false;
+        self.error = None;
+        if self.worker.is_none() {
+            self.restart_worker(ctx);
+        }
+        if self.worker_gen != Some(self.generation) {
+            let load = Request::Load {
+                name: self.doc_name.clone(),
+                model: bytes.to_vec(),
+                calib,
+                settings: self.settings.clone(),
+            };
+            self.post(&load);
+            self.worker_gen = Some(self.generation);
+            if cmd == Command::Reset {
+                return;
+            }
+        }
+        let req = match cmd {
+            Command::Step => Request::Step,
+            Command::RunAll => Request::RunAll,
+            Command::Reset | Command::Cancel => Request::Reset,
+        };
+        self.post(&req);
+        if self.pending > 0 && self.progress.is_none() {
+            let total = self.ours.as_ref().map_or(0, |(r, _)| r.passes.len());
+            let done = self.ours.as_ref().map_or(0, |(r, _)| r.position);
+            self.progress = Some((done, total, "starting".into()));
+        }
+    }
+
+    fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
+        match r {
+            Response::Hello => {}
+            Response::Progress { done, total, pass } => self.progress = Some((done, total, pass)),
+            Response::State(state) => {
+                self.pending = self.pending.saturating_sub(1);
+                if self.pending == 0 {
+                    self.progress = None;
+                }
+                self.take_state(*state);
+            }
+            Response::Error(e) => {
+                self.pending = self.pending.saturating_sub(1);
+                if self.pending == 0 {
+                    self.progress = None;
+                }
+                if !self.chain_failed {
+                    self.error = Some(format!("Pipeline: {e}"));
+                }
+                self.chain_failed = true;
+                if self.ours.is_none() {
+                    self.worker_gen = None;
+                }
+            }
+            Response::Crashed(e) => {
+                self.restart_worker(ctx);
+                if let Some((run, _)) = self.ours.take() {
+                    runner::revoke(&run.downloads);
+                }
+                self.source = Source::Ppq;
+                self.rebuild_doc();
+                self.error = Some(format!("{e} — a fresh worker was started; run again."));
+            }
+        }
+    }
+
+    fn take_state(&mut self, s: RunState) {
+        let label = format!(
+            "Ours: {} · {} · {} · {} · {} samples · pass {} of {}",
+            s.settings.platform,
+            s.settings.state_model,
+            s.settings.observer,
+            s.settings.quirks,
+            s.samples,
+            s.position,
+            s.passes.len()
+        );
+        let result = match ResultView::from_json(label, &s.tqc_json, Some(&s.snapshots_json)) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error = Some(format!("The worker's answer is unreadable: {e}"));
+                return;
+            }
+        };
+        if let Some((old, _)) = self.ours.take() {
+            runner::revoke(&old.downloads);
+        }
+        let finished = s.position == s.passes.len();
+        let (downloads, download_error) = runner::downloads(&s.name, &s.settings.platform, &s.files);
+        let summary = RunSummary {
+            passes: s.passes,
+            position: s.position,
+            samples: s.samples,
+            ran: s.ran,
+            downloads,
+            export_error: s.export_error.or(download_error),
+        };
+        self.diff = match (&self.ppq, finished) {
+            (Some(ppq), true) if self.comparable() => Some(Rc::new(diff_results(&result, ppq))),
+            _ => None,
+        };
+        self.ours = Some((Rc::new(summary), result));
+        self.source = Source::Ours;
+        self.rebuild_doc();
+    }
+
+    /// Whether the real-PPQ result was made with our current platform and observer.
+    fn comparable(&self) -> bool {
+        let ppq_platform = self.ppq.as_ref().and_then(|r| r.tqcs.first()).map(|t| t.platform.as_str());
+        ppq_platform == Some(self.settings.platform.as_str()) && self.settings.observer == "minmax"
+    }
+
+    fn diff_note(&self) -> Option<String> {
+        let ppq = self.ppq.as_ref()?;
+        self.ours.as_ref()?;
+        if !self.comparable() {
+            let p = ppq.tqcs.first().map_or("?", |t| t.platform.as_str());
+            return Some(format!("Real PPQ's bundled result is {p} · minmax: choose those to compare."));
+        }
+        Some("Run every pass to compare with real PPQ.".into())
+    }
+
+    /// Draws the graph with the result of the chosen source.
+    fn rebuild_doc(&mut self) {
+        let Some(graph) = &self.graph else { return };
+        let result = match self.source {
+            Source::Ours => self.ours.as_ref().map(|(_, r)| r.clone()),
+            Source::Ppq => self.ppq.clone(),
+        };
+        let doc = ViewModel::from_graph(&self.doc_name, graph, result);
+        self.step = doc.result.as_ref().and_then(|r| r.snapshots.len().checked_sub(1));
+        if let Selection::Op(i) = self.selected
+            && i >= doc.ops.len()
+        {
+            self.selected = Selection::None;
+        }
+        if let Selection::Edge(i) = self.selected
+            && i >= doc.edges.len()
+        {
+            self.selected = Selection::None;
+        }
+        self.doc = Some(Rc::new(doc));
+    }
+
+    fn view_panel(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let (calib_label, available) =
+            self.calib.as_ref().map_or(("none".to_string(), 0), |(_, label, n)| (label.clone(), *n));
+        html! {
+            <PipelinePanel
+                settings={self.settings.clone()}
+                platforms={self.platforms.clone()}
+                {calib_label}
+                {available}
+                random={self.seed}
+                run={self.ours.as_ref().map(|(r, _)| r.clone())}
+                progress={if self.pending > 0 { self.progress.clone() } else { None }}
+                source={self.source}
+                has_ppq={self.ppq.is_some()}
+                diff={self.diff.clone()}
+                diff_note={if self.diff.is_none() { self.diff_note() } else { None }}
+                on_settings={link.callback(Msg::Settings)}
+                on_seed={link.callback(Msg::Seed)}
+                on_calib_file={link.callback(Msg::CalibFile)}
+                on_command={link.callback(Msg::Run)}
+                on_source={link.callback(Msg::Source)} />
+        }
+    }
+
     fn view_banner(&self, ctx: &Context<Self>) -> Html {
         html! {
             <>
@@ -532,13 +920,14 @@ impl App {
         let result = doc.result.as_ref();
         html! {
             <>
+                if !self.exp.hides("settings") { { self.view_panel(ctx) } }
                 <section class="graph-pane" aria-label="Graph">
                     <div class="doc-title">
                         <strong id="model-name">{ &doc.name }</strong>
                         <span class="muted">{ format!(" · {} ops", doc.ops.len()) }</span>
                         <span id="result-source" class="source">
                             { result.map(|r| r.source.clone()).unwrap_or_else(||
-                                "Graph only: formatted and dispatched here (TRT_INT8 op types); no quantization result loaded".into()) }
+                                "Graph only (formatted here, TRT_INT8 op types): run the pipeline to quantize it".into()) }
                         </span>
                     </div>
                     <GraphView doc={doc.clone()} step={self.step} selected={self.selected}
@@ -587,6 +976,10 @@ impl App {
                     }) }
                 </ul>
                 <p class="muted">{ "…or open your own .onnx file with the button above, or drop it anywhere on the page." }</p>
+                <p id="about" class="muted small">{ "The quantization runs in this page (WebAssembly, in a Web Worker) with \
+                    PPQ 0.6.6's semantics; the bundled reference results come from real PPQ 0.6.6 (OpenPPL, Apache-2.0). \
+                    The digits_cnn sample was trained on scikit-learn's digits data set (BSD-3-Clause); its 64 \
+                    calibration images are bundled." }</p>
             </section>
         }
     }

@@ -256,19 +256,6 @@ pub fn node_size(kind: &NodeKind, ops: &[OpView], tqcs: &dyn Fn(&str) -> usize) 
 }
 
 impl ViewModel {
-    /// Parses ONNX bytes, runs PPQ 0.6.6's formatting and the conservative dispatcher (TRT_INT8 quant types),
-    /// and lays the graph out. Errors are readable sentences for the page.
-    pub fn from_onnx(name: &str, bytes: &[u8], result: Option<ResultView>) -> Result<Self, String> {
-        let mut graph = import_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
-        format_graph(&mut graph, FormatVersion::V066).map_err(|e| format!("{name}: formatting failed: {e}"))?;
-        dispatch_graph(&mut graph, TRT_QUANT_TYPES, &[]);
-        resolve_platforms(&mut graph, TargetPlatform::TrtInt8, TRT_QUANT_TYPES);
-        if graph.num_ops() == 0 {
-            return Err(format!("{name}: the model has no operations to show"));
-        }
-        Ok(Self::from_graph(name, &graph, result))
-    }
-
     /// Builds the drawing of an already formatted graph.
     pub fn from_graph(name: &str, graph: &BaseGraph, result: Option<ResultView>) -> Self {
         let platform_of = |op: &str, dispatched: String| {
@@ -364,6 +351,88 @@ impl ViewModel {
         let name = self.ops.get(i).map(|o| o.name.as_str()).unwrap_or_default();
         self.result.as_ref().and_then(|r| r.by_op.get(name)).map(Vec::as_slice).unwrap_or(&[])
     }
+}
+
+/// Parses ONNX bytes, runs PPQ 0.6.6's formatting and the conservative dispatcher (TRT_INT8 quant types) for
+/// drawing. Errors are readable sentences for the page.
+pub fn parse_graph(name: &str, bytes: &[u8]) -> Result<BaseGraph, String> {
+    let mut graph = import_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
+    format_graph(&mut graph, FormatVersion::V066).map_err(|e| format!("{name}: formatting failed: {e}"))?;
+    dispatch_graph(&mut graph, TRT_QUANT_TYPES, &[]);
+    resolve_platforms(&mut graph, TargetPlatform::TrtInt8, TRT_QUANT_TYPES);
+    if graph.num_ops() == 0 {
+        return Err(format!("{name}: the model has no operations to show"));
+    }
+    Ok(graph)
+}
+
+/// One difference between two final results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffRow {
+    /// TQC id.
+    pub id: String,
+    /// `state`, `root`, `scale` or `presence`.
+    pub field: &'static str,
+    /// Our value.
+    pub ours: String,
+    /// PPQ's value.
+    pub ppq: String,
+}
+
+fn scale_text(s: &Option<ScaleValue>) -> String {
+    match s {
+        None => "—".into(),
+        Some(ScaleValue::PerTensor(v)) => format!("{v:.9}"),
+        Some(ScaleValue::PerChannel(v)) => format!("per-channel[{}]", v.len()),
+    }
+}
+
+fn scales_differ(a: &Option<ScaleValue>, b: &Option<ScaleValue>) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * x.abs().max(y.abs()).max(1e-30);
+    match (a, b) {
+        (None, None) => false,
+        (Some(ScaleValue::PerTensor(x)), Some(ScaleValue::PerTensor(y))) => !close(*x, *y),
+        (Some(ScaleValue::PerChannel(x)), Some(ScaleValue::PerChannel(y))) => {
+            x.len() != y.len() || x.iter().zip(y).any(|(a, b)| !close(*a, *b))
+        }
+        _ => true,
+    }
+}
+
+/// Compares the final records of two results: TQCs present in one only, then state, root and scale
+/// (relative tolerance 1e-6) of the shared ones, in `ours`' order.
+pub fn diff_results(ours: &ResultView, ppq: &ResultView) -> Vec<DiffRow> {
+    let mut rows = Vec::new();
+    for a in &ours.tqcs {
+        let Some(b) = ppq.by_id.get(&a.id).and_then(|&i| ppq.tqcs.get(i)) else {
+            rows.push(DiffRow { id: a.id.clone(), field: "presence", ours: "yes".into(), ppq: "no".into() });
+            continue;
+        };
+        if a.state != b.state {
+            rows.push(DiffRow { id: a.id.clone(), field: "state", ours: a.state.clone(), ppq: b.state.clone() });
+        }
+        if a.dominated_by != b.dominated_by {
+            let root = |r: &Option<String>| r.clone().unwrap_or_else(|| "itself".into());
+            rows.push(DiffRow {
+                id: a.id.clone(),
+                field: "root",
+                ours: root(&a.dominated_by),
+                ppq: root(&b.dominated_by),
+            });
+        }
+        if scales_differ(&a.scale, &b.scale) {
+            rows.push(DiffRow {
+                id: a.id.clone(),
+                field: "scale",
+                ours: scale_text(&a.scale),
+                ppq: scale_text(&b.scale),
+            });
+        }
+    }
+    for b in ppq.tqcs.iter().filter(|b| !ours.by_id.contains_key(&b.id)) {
+        rows.push(DiffRow { id: b.id.clone(), field: "presence", ours: "no".into(), ppq: "yes".into() });
+    }
+    rows
 }
 
 /// `op:in0:var`, the id PPQ's reference files give a TQC.

@@ -1,13 +1,10 @@
 //! The subcommands' bodies. Each returns `Err(message)` for bad input; `main` prints it as `error: …`.
 
 use super::Command;
-use super::inspect::{declared_dims, summarize, summary_text};
-use super::{ObserverArg, QuirksArg, StateModelArg};
-use crate::core::StateModel;
-use crate::core::platform::TargetPlatform;
-use crate::core::quirks::Quirks;
-use crate::core::tqc::QuantizationVisibility;
+use super::inspect::{summarize, summary_text};
+use super::{ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
 use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
+use crate::front::session::{self, SessionSettings};
 use crate::graph::BaseGraph;
 use crate::graph::format::{FormatVersion, format_graph};
 use crate::graph::import::import_onnx;
@@ -16,9 +13,8 @@ use crate::pipeline::export::{
     tqc_json, tqc_records, trt_json,
 };
 use crate::pipeline::record::Record;
-use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use crate::pipeline::{CalibrationData, Pipeline};
+use std::path::Path;
 
 /// Runs one subcommand.
 pub fn run(cmd: Command) -> Result<(), String> {
@@ -34,9 +30,8 @@ pub fn run(cmd: Command) -> Result<(), String> {
             }
         }
         Command::Export { model, tqc, out } => export(&model, &tqc, &out)?,
-        Command::Quantize { model, calib, platform, observer, state_model, quirks, steps, out } => {
-            quantize(&QuantizeArgs { model, calib, platform, observer, state_model, quirks, steps, out })?
-        }
+        Command::Quantize { run, out } => quantize(&run, &out)?,
+        Command::Analyse { run, json } => super::analyse::analyse(&run, json)?,
     }
     Ok(())
 }
@@ -60,14 +55,6 @@ pub fn load_calib(path: &Path) -> Result<CalibData, String> {
         calib_from_json(std::str::from_utf8(&bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?)
     };
     parsed.map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The model must have one input, and the samples must fit its declared shape and be finite.
-pub fn check_calib(g: &BaseGraph, data: &CalibData) -> Result<(), String> {
-    let [input] = g.inputs[..] else {
-        return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len()));
-    };
-    data.check(&g.var(input).name, declared_dims(g, input).as_deref())
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
@@ -137,87 +124,65 @@ fn print_states() {
     }
 }
 
-/// The arguments of `quantize`, gathered so the body reads like PPQ's `quantize_onnx_model`.
-struct QuantizeArgs {
-    model: PathBuf,
-    calib: PathBuf,
-    platform: String,
-    observer: ObserverArg,
-    state_model: StateModelArg,
-    quirks: QuirksArg,
-    steps: Option<usize>,
-    out: PathBuf,
+/// A pipeline built from the arguments (keep-float ops dispatched to FP32), its calibration data, and the
+/// settings as the page would hold them.
+pub struct Prepared {
+    /// The pipeline, no pass run yet.
+    pub pipeline: Pipeline,
+    /// The calibration batches actually used (`--steps`).
+    pub calib: CalibrationData,
+    /// The choices, in the form the page's session uses.
+    pub settings: SessionSettings,
+    /// How many calibration samples the batches hold.
+    pub samples: usize,
 }
 
-/// Runs the whole pipeline on the calibration data and writes every export plus `trace.json`.
-fn quantize(a: &QuantizeArgs) -> Result<(), String> {
-    let kind = QuantizerKind::from_name(&a.platform).ok_or_else(|| format!("unknown platform '{}'", a.platform))?;
-    let platform = TargetPlatform::from_name(&a.platform)
-        .filter(|_| kind.target_platform().is_some())
-        .ok_or_else(|| format!("platform '{}' has no quantizer in the ppq-0.6.6 model", a.platform))?;
-    let state_model = match a.state_model {
-        StateModelArg::Ppq066 => StateModel::Ppq066,
-        StateModelArg::Ppq065 => StateModel::Ppq065,
+/// Loads the model and calibration data and builds the pipeline through the same [`session`] glue the
+/// page's worker uses, like PPQ's `quantize_onnx_model` up to the quantizer.
+pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
+    let settings = SessionSettings {
+        platform: a.platform.clone(),
+        state_model: match a.state_model {
+            StateModelArg::Ppq066 => "ppq-0.6.6",
+            StateModelArg::Ppq065 => "ppq-0.6.5",
+        }
+        .into(),
+        quirks: match a.quirks {
+            QuirksArg::Faithful => "faithful",
+            QuirksArg::Fixed => "fixed",
+        }
+        .into(),
+        observer: observer_name(a.observer).into(),
+        steps: a.steps,
+        keep_float: a.keep_float.clone(),
     };
-    let mut g = load_model(&a.model)?;
-    // the classic pipeline formats the graph like PPQ 0.6.5's `format_graph`
-    format_graph(&mut g, format_version(state_model)).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let g = load_model(&a.model)?;
     let data = load_calib(&a.calib)?;
-    check_calib(&g, &data)?;
-    let n = a.steps.unwrap_or(data.samples.len());
-    if n == 0 || n > data.samples.len() {
-        return Err(format!("--steps {n}: the calibration data holds {} samples", data.samples.len()));
-    }
-    let mut setting = QuantizationSetting::for_platform(platform);
-    setting.state_model = state_model;
-    setting.quirks = match a.quirks {
-        QuirksArg::Faithful => Quirks::Faithful,
-        QuirksArg::Fixed => Quirks::Fixed,
-    };
-    setting.quantize_activation_setting.calib_algorithm = Some(observer_name(a.observer).to_string());
-    setting.quantize_activation_setting.calib_steps =
-        u32::try_from(n).map_err(|_| format!("--steps {n} is too large"))?;
-    setting.validate().map_err(|e| e.to_string())?;
+    let (pipeline, calib, samples) =
+        session::prepare(g, &data, &settings).map_err(|e| format!("{}: {e}", a.calib.display()))?;
+    Ok(Prepared { pipeline, calib, settings, samples })
+}
 
-    let input_name = g.var(g.inputs[0]).name.clone();
-    let calib = CalibrationData::single_input(&input_name, &data.sample_shape, &data.samples[..n])
-        .map_err(|e| format!("{}: {e}", a.calib.display()))?;
-    let mut pipeline = Pipeline::new(g, platform, setting).map_err(|e| e.to_string())?;
+/// Runs the whole pipeline on the calibration data and writes every export plus `trace.json`; `report.md`
+/// gets the per-layer SNR of the quantized simulation against the fp32 graph.
+fn quantize(a: &PipelineArgs, out: &Path) -> Result<(), String> {
+    let Prepared { mut pipeline, calib, settings, samples } = prepare(a)?;
     for report in pipeline.run_all(&calib).map_err(|e| e.to_string())? {
         let note = if report.implemented { "" } else { " (not implemented: ran as a no-op)" };
         println!("{:<40} {:>4} state changes{note}", report.pass, report.transitions.len());
     }
-    let records = pipeline.records().map_err(|e| e.to_string())?;
-    let ctx = pipeline.context();
-    let visibility: HashMap<String, QuantizationVisibility> = ctx
-        .store
-        .ids()
-        .filter_map(|id| ctx.store.get(id).ok().map(|t| (t.label().to_string(), t.visibility())))
-        .collect();
-    let tqcs = tqc_records(&records);
-    let input = ExportInput::new(&ctx.graph, &tqcs, &visibility).map_err(|e| e.to_string())?;
-    let report = ReportInput {
-        model: &ctx.graph.name,
-        settings: vec![
-            ("platform".into(), a.platform.clone()),
-            ("state model".into(), state_model.name().into()),
-            ("observer".into(), observer_name(a.observer).into()),
-            ("quirks".into(), format!("{:?}", a.quirks).to_lowercase()),
-            ("calibration samples".into(), n.to_string()),
-        ],
-        records: &records,
-        snr: Vec::new(),
-    };
-    let mut written = write_exports(&a.out, &input, &records, &report)?;
-    let trace = serde_json::to_string_pretty(pipeline.trace()).map_err(|e| e.to_string())?;
-    write(&a.out, "trace.json", trace.as_bytes())?;
-    written.push("trace.json");
-    println!("wrote {} into {}", written.join(", "), a.out.display());
+    let files = session::exports(&pipeline, &settings, samples, Some(&calib))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for f in &files {
+        write(out, f.name, &f.bytes)?;
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    println!("wrote {} into {}", names.join(", "), out.display());
     Ok(())
 }
 
 /// PPQ's name of an observer choice.
-fn observer_name(o: ObserverArg) -> &'static str {
+pub fn observer_name(o: ObserverArg) -> &'static str {
     match o {
         ObserverArg::Minmax => "minmax",
         ObserverArg::Percentile => "percentile",

@@ -1,7 +1,6 @@
 //! `ppq-playground inspect`: what is in an ONNX model before quantizing it — op types, variables, opsets,
 //! inputs/outputs with shapes, ops the executor cannot run, and the parameter count.
 
-use crate::graph::ir::Dim;
 use crate::graph::ops::supported_ops;
 use crate::graph::{BaseGraph, VarId};
 use serde::Serialize;
@@ -43,14 +42,7 @@ pub struct IoSummary {
 
 /// The declared dims of a variable (`None` for symbolic ones).
 pub fn declared_dims(g: &BaseGraph, v: VarId) -> Option<Vec<Option<i64>>> {
-    g.var(v).shape.as_ref().map(|dims| {
-        dims.iter()
-            .map(|d| match d {
-                Dim::Value(x) => Some(*x),
-                Dim::Param(_) | Dim::Unknown => None,
-            })
-            .collect()
-    })
+    crate::front::session::declared_dims(g, v)
 }
 
 /// Summarises a graph.

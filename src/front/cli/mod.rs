@@ -1,10 +1,11 @@
 //! The native command-line tool `ppq-playground`. It parses arguments and prints what the core reports;
 //! exit codes: 0 success, 1 bad input (an `error: …` line on stderr), 2 usage error (clap's own).
 
+mod analyse;
 mod commands;
 pub mod inspect;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -69,29 +70,22 @@ pub enum Command {
     },
     /// Quantize a model like PPQ's `quantize_onnx_model` and write every export into a directory.
     Quantize {
-        /// The ONNX model.
-        model: PathBuf,
-        /// Calibration data: `.npy` float32 [N, ...] or the calib JSON format.
-        #[arg(long)]
-        calib: PathBuf,
-        /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
-        #[arg(long, default_value = "TRT_INT8")]
-        platform: String,
-        /// Activation calibration algorithm.
-        #[arg(long, value_enum, default_value = "minmax")]
-        observer: ObserverArg,
-        /// PPQ version whose state model to follow.
-        #[arg(long, value_enum, default_value = "ppq-0.6.6")]
-        state_model: StateModelArg,
-        /// Reproduce PPQ's quirks or fix them.
-        #[arg(long, value_enum, default_value = "faithful")]
-        quirks: QuirksArg,
-        /// Calibration steps (samples used); all samples when omitted.
-        #[arg(long)]
-        steps: Option<usize>,
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
         /// Output directory (created if needed).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Quantize a model, then print the per-op sensitivity ranking (the output error when only that op is
+    /// kept in float) and the per-layer SNR against the fp32 graph.
+    Analyse {
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the exports of an existing quantization: the model plus its `tqc.json` records.
     Export {
@@ -104,6 +98,35 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// What `quantize` and `analyse` need to run the pipeline.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// Calibration data: `.npy` float32 [N, ...] or the calib JSON format.
+    #[arg(long)]
+    pub calib: PathBuf,
+    /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
+    #[arg(long, default_value = "TRT_INT8")]
+    pub platform: String,
+    /// Activation calibration algorithm.
+    #[arg(long, value_enum, default_value = "minmax")]
+    pub observer: ObserverArg,
+    /// PPQ version whose state model to follow.
+    #[arg(long, value_enum, default_value = "ppq-0.6.6")]
+    pub state_model: StateModelArg,
+    /// Reproduce PPQ's quirks or fix them.
+    #[arg(long, value_enum, default_value = "faithful")]
+    pub quirks: QuirksArg,
+    /// Calibration steps (samples used); all samples when omitted.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Ops to dispatch to FP32 before quantization (PPQ's dispatching table), e.g. `--keep-float /c2/Conv`.
+    /// Names are those of the formatted graph (see `inspect`).
+    #[arg(long, value_name = "OP[,OP…]", value_delimiter = ',')]
+    pub keep_float: Vec<String>,
 }
 
 /// Runs the CLI with the process arguments.

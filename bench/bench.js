@@ -1,0 +1,142 @@
+// The browser bench: times, in one page load, the simd128 and the no-simd128 builds of src/bin/bench-wasm.rs,
+// a same-size Float32Array copy (the JS memory ceiling) and onnxruntime-web (wasm backend, one thread) on the
+// same models. Every figure is the median of `reps` timed runs after one warm-up run. Results go to
+// `window.__bench` (read by bench/run.mjs) and to the table on the page.
+// Query parameters: reps (default 7), mb (workload size in M f32, default 16).
+
+const params = new URLSearchParams(location.search);
+const REPS = Number(params.get('reps') || 7);
+const N = Number(params.get('mb') || 16) * (1 << 20);
+const CHANNELS = 64;
+const results = [];
+window.__bench = { done: false, results, error: null, reps: REPS, elements: N, userAgent: navigator.userAgent };
+
+/** Median/min/max of `reps` runs of `fn` (ms per call); `inner` calls per run for sub-millisecond work. */
+async function time(fn, reps = REPS, inner = 1) {
+  await fn();
+  const ms = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) await fn();
+    ms.push((performance.now() - t0) / inner);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[ms.length >> 1], min: ms[0], max: ms[ms.length - 1], runs: reps, inner, all: ms };
+}
+
+function record(group, name, t, elems = null) {
+  // Throughput cases report G elem/s (median of per-run rates = elems / median time); latency cases ms.
+  const row = elems
+    ? { group, name, unit: 'G elem/s', median: elems / t.median / 1e6, min: elems / t.max / 1e6, max: elems / t.min / 1e6 }
+    : { group, name, unit: 'ms', median: t.median, min: t.min, max: t.max };
+  Object.assign(row, { runs: t.runs, inner: t.inner, ms: t.all });
+  results.push(row);
+  const tr = document.createElement('tr');
+  for (const v of [group, name, row.median.toFixed(3), row.unit, row.min.toFixed(3), row.max.toFixed(3), row.runs]) {
+    const td = document.createElement('td');
+    td.textContent = v;
+    tr.append(td);
+  }
+  document.querySelector('#results tbody').append(tr);
+  console.log(`${group} ${name}: ${row.median.toFixed(3)} ${row.unit}`);
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function optionalBytes(url) {
+  const res = await fetch(url);
+  return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+}
+
+function jsCopy() {
+  const src = new Float32Array(N);
+  for (let i = 0; i < N; i++) src[i] = (i % 1000) / 250 - 2;
+  const dst = new Float32Array(N);
+  return time(() => dst.set(src)).then((t) => record('js', 'Float32Array.set copy', t, N));
+}
+
+/** Kernel and observer throughput of one build (`tag` = simd128 | no-simd128). */
+async function kernels(wasm, tag) {
+  const w = new wasm.Workload(N, CHANNELS);
+  try {
+    record(tag, 'wasm copy_from_slice', await time(() => w.copy()), N);
+    record(tag, 'fake-quant per-tensor (dispatch)', await time(() => w.fake_quant_per_tensor(true)), N);
+    record(tag, 'fake-quant per-tensor (scalar oracle)', await time(() => w.fake_quant_per_tensor(false)), N);
+    record(tag, 'fake-quant per-channel axis0 (dispatch)', await time(() => w.fake_quant_per_channel(true)), N);
+    for (const [alg, label] of [['minmax', 'observer minmax'], ['minmax_channel', 'observer minmax per-channel'],
+      ['mse', 'observer histogram 2048 (mse)'], ['kl', 'observer histogram 4096 (kl)'],
+      ['percentile', 'observer percentile']]) {
+      w.prepare_observer(alg);
+      record(tag, label, await time(() => w.observe()), N);
+    }
+  } finally {
+    w.free();
+  }
+}
+
+/** fp32 latency and minmax calibration of a model on our wasm, and fp32 latency on onnxruntime-web. */
+async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
+  const m = new wasm.Model(bytes);
+  const shape = Array.from(m.input_shape());
+  try {
+    record(name, 'fp32 latency (ours, simd128)', await time(() => m.run(), REPS, latencyInner));
+    window.__bench.profile = { ...(window.__bench.profile || {}), [name]: JSON.parse(m.profile(Math.min(latencyInner * 5, 200))) };
+  } finally {
+    m.free();
+  }
+  if (calib) {
+    const reps = Math.max(3, Math.min(REPS, nCalib > 16 ? REPS : 5));
+    record(name, `calibrate minmax ${nCalib} samples incl. import (ours)`, await time(() => wasm.calibrate(bytes, calib, nCalib), reps));
+  }
+  if (ort) {
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 1000) / 500 - 1;
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+    record(name, 'fp32 latency (onnxruntime-web wasm, 1 thread)', await time(() => session.run(feeds), REPS, latencyInner));
+    await session.release();
+  }
+}
+
+async function main() {
+  const simd = await import('./pkg-simd/bench-wasm.js');
+  await simd.default();
+  const nosimd = await import('./pkg-nosimd/bench-wasm.js');
+  await nosimd.default();
+  if (!simd.simd128() || nosimd.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
+
+  await jsCopy();
+  await kernels(simd, 'simd128');
+  await kernels(nosimd, 'no-simd128');
+
+  let ort = null;
+  try {
+    ort = await import('./ort/ort.wasm.min.mjs');
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    ort.env.wasm.wasmPaths = new URL('./ort/', location.href).href;
+  } catch (e) {
+    window.__bench.ortError = String(e);
+  }
+  const digits = await fetchBytes('./models/digits_cnn.onnx');
+  const digitsCalib = new Float32Array((await fetchBytes('./models/digits_cnn_calib.f32')).buffer);
+  await model(simd, ort, 'digits_cnn', digits, digitsCalib, 64, 200);
+  const mnv2 = await optionalBytes('./models/mobilenetv2.onnx');
+  if (mnv2) {
+    const calib = new Float32Array((await fetchBytes('./models/mobilenetv2_calib.f32')).buffer);
+    await model(simd, ort, 'mobilenetv2', mnv2, calib, 8, 1);
+  }
+}
+
+main()
+  .then(() => { document.getElementById('status').textContent = 'done'; })
+  .catch((e) => {
+    window.__bench.error = String(e && e.stack ? e.stack : e);
+    document.getElementById('status').textContent = `failed: ${e}`;
+  })
+  .finally(() => { window.__bench.done = true; });

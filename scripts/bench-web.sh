@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the browser bench into dist-bench/ (gitignored): the bench-wasm entry twice — with simd128 (the
+# crate's wasm32 default) and without (RUSTFLAGS replaces the per-target flags, see guides/toolchain.md),
+# each through wasm-bindgen + wasm-opt like the app — plus bench/{index.html,bench.js}, onnxruntime-web's
+# wasm backend from node_modules (never a CDN), the digits CNN + its calibration data and, when present,
+# bench-models/mobilenetv2.onnx. Serve with scripts/serve.py --dir dist-bench; drive with bench/run.mjs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+OUT=dist-bench
+WASM_OPT=(wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+build() { # $1 = pkg dir name, $2 = cargo target dir; RUSTFLAGS from the caller's environment
+  cargo build --release --target wasm32-unknown-unknown --bin bench-wasm --target-dir "$2"
+  wasm-bindgen --target web --no-typescript --out-dir "$OUT/$1" "$2/wasm32-unknown-unknown/release/bench-wasm.wasm"
+  "${WASM_OPT[@]}" "$OUT/$1/bench-wasm_bg.wasm" -o "$OUT/$1/bench-wasm_bg.wasm"
+}
+
+rm -rf "$OUT" && mkdir -p "$OUT/ort" "$OUT/models"
+build pkg-simd target
+RUSTFLAGS="-C target-feature=-simd128" build pkg-nosimd target/nosimd
+if wasm-dis "$OUT/pkg-nosimd/bench-wasm_bg.wasm" | grep -q "v128\."; then
+  echo "the no-simd128 build contains v128 instructions" >&2; exit 1
+fi
+cp bench/index.html bench/bench.js "$OUT/"
+ORT=node_modules/onnxruntime-web/dist
+cp "$ORT/ort.wasm.min.mjs" "$ORT/ort-wasm-simd-threaded.mjs" "$ORT/ort-wasm-simd-threaded.wasm" "$OUT/ort/"
+cp /work/shared/reference/models/digits_cnn.onnx "$OUT/models/"
+python3 -c "
+import json, struct, sys
+d = json.load(open('/work/shared/reference/calib/digits_cnn_calib.json'))
+flat = [x for s in d['samples'] for x in s]
+open(sys.argv[1], 'wb').write(struct.pack('<%df' % len(flat), *flat))
+" "$OUT/models/digits_cnn_calib.f32"
+if [ -f bench-models/mobilenetv2.onnx ]; then
+  cp bench-models/mobilenetv2.onnx bench-models/mobilenetv2_calib.f32 "$OUT/models/"
+fi
+echo "built $OUT/ (simd128 wasm $(du -h $OUT/pkg-simd/bench-wasm_bg.wasm | cut -f1), no-simd $(du -h $OUT/pkg-nosimd/bench-wasm_bg.wasm | cut -f1))"

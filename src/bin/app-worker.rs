@@ -1,0 +1,49 @@
+//! The pipeline worker (wasm32, loaded by `www/worker.js` in a dedicated Web Worker): runs the quantization
+//! pipeline off the page's main thread. Requests and responses are JSON texts of
+//! `ppq_playground::front::protocol`; the logic lives in `ppq_playground::front::worker`.
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use ppq_playground::front::protocol::Response;
+    use ppq_playground::front::worker::Worker;
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+    use web_sys::DedicatedWorkerGlobalScope;
+
+    thread_local! {
+        static WORKER: RefCell<Worker> = RefCell::new(Worker::default());
+    }
+
+    fn post(text: &str) {
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        // Posting a string cannot fail (it is always cloneable).
+        let _ = scope.post_message(&JsValue::from_str(text));
+    }
+
+    /// Handles one request text from the page (called by worker.js).
+    #[wasm_bindgen]
+    pub fn handle(request: &str) {
+        WORKER.with(|w| match w.try_borrow_mut() {
+            Ok(mut w) => w.handle_json(request, &mut |r| post(&r)),
+            Err(_) => post(&Response::Error("the worker is busy".into()).to_json()),
+        });
+    }
+
+    /// A panic becomes a `Crashed` message, so the page shows it and starts a fresh worker.
+    pub fn start() {
+        std::panic::set_hook(Box::new(|info| {
+            post(&Response::Crashed(format!("the pipeline worker crashed: {info}")).to_json());
+        }));
+        post(&Response::Hello.to_json());
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    wasm::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("app-worker is the web app's pipeline worker: build it for wasm32 (see scripts/build-web.sh).");
+}

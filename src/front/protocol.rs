@@ -1,0 +1,151 @@
+//! The messages between the page and its pipeline worker, as JSON strings over `postMessage`. Not wasm-gated,
+//! so native tests check that both ends agree; everything in them is plain data the page can render.
+
+use super::session::SessionSettings;
+use crate::pipeline::PassReport;
+use serde::{Deserialize, Serialize};
+
+/// Where the calibration samples come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CalibSource {
+    /// A calib JSON text (`{"input_name", "shape", "samples"}`), as bundled with the samples.
+    Json(String),
+    /// `.npy` float32 bytes `[N, …]`.
+    Npy(Vec<u8>),
+    /// `count` uniform samples in [-1, 1) of the model's declared input shape, from `seed`.
+    Random {
+        /// Generator seed.
+        seed: u64,
+        /// Number of samples.
+        count: usize,
+    },
+}
+
+/// What the page asks the worker. (One message per user action, so the size gap between variants is harmless.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)]
+pub enum Request {
+    /// Build a pipeline for this model and calibration data (replacing any previous one).
+    Load {
+        /// Model name, for messages and the report.
+        name: String,
+        /// ONNX bytes.
+        model: Vec<u8>,
+        /// Calibration data.
+        calib: CalibSource,
+        /// The user's choices.
+        settings: SessionSettings,
+    },
+    /// Run the next pass.
+    Step,
+    /// Run every remaining pass, reporting progress before each.
+    RunAll,
+    /// Back to before the first pass (same model, data and settings).
+    Reset,
+}
+
+/// One logged state change, as the page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionView {
+    /// TQC id (`add:in0:c2`).
+    pub tqc: String,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the last pass did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassView {
+    /// PPQ's pass name.
+    pub pass: String,
+    /// False when the playground ran it as a no-op.
+    pub implemented: bool,
+    /// Its transitions.
+    pub transitions: Vec<TransitionView>,
+}
+
+impl From<&PassReport> for PassView {
+    fn from(r: &PassReport) -> Self {
+        Self {
+            pass: r.pass.to_string(),
+            implemented: r.implemented,
+            transitions: r
+                .transitions
+                .iter()
+                .map(|t| TransitionView {
+                    tqc: t.label.clone(),
+                    from: t.from.name().to_string(),
+                    to: t.to.name().to_string(),
+                    reason: t.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One export file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileView {
+    /// The CLI's file name (`qdq.onnx`).
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The pipeline's state after a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Model name.
+    pub name: String,
+    /// The settings it runs with.
+    pub settings: SessionSettings,
+    /// Calibration samples used.
+    pub samples: usize,
+    /// PPQ's pass names, in order.
+    pub passes: Vec<String>,
+    /// Passes already run.
+    pub position: usize,
+    /// `tqc.json` of the current state (the CLI's text).
+    pub tqc_json: String,
+    /// `passes.json`-shaped snapshots so far.
+    pub snapshots_json: String,
+    /// The passes the last request ran, in order (empty after load or reset).
+    pub ran: Vec<PassView>,
+    /// Every export once the pipeline finished (empty before).
+    pub files: Vec<FileView>,
+    /// Why the exports are missing, if they failed.
+    pub export_error: Option<String>,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    /// The worker's wasm is up.
+    Hello,
+    /// About to run pass `done + 1` of `total`.
+    Progress {
+        /// Passes done.
+        done: usize,
+        /// Passes in the pipeline.
+        total: usize,
+        /// The pass starting now.
+        pass: String,
+    },
+    /// The new state.
+    State(Box<RunState>),
+    /// A request failed; the previous state stays.
+    Error(String),
+    /// The worker panicked and is unusable; the page must start a new one.
+    Crashed(String),
+}
+
+impl Response {
+    /// JSON text, or an `Error` JSON text if serialization fails (it cannot for these types).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"Error\":\"{e}\"}}"))
+    }
+}

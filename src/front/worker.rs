@@ -1,0 +1,180 @@
+//! The pipeline worker's logic: one [`Pipeline`] per loaded model, driven by [`Request`]s, answering with
+//! [`Response`]s through a callback (the wasm worker posts them to the page; tests collect them). It only
+//! calls the shared [`session`] glue, so its files equal the CLI's.
+
+use super::calib::{CalibData, calib_from_json, calib_from_npy};
+use super::protocol::{CalibSource, FileView, PassView, Request, Response, RunState};
+use super::session::{self, SessionSettings};
+use crate::graph::import::import_onnx;
+use crate::pipeline::{CalibrationData, Pipeline};
+
+/// A loaded model with its pipeline.
+pub struct Session {
+    name: String,
+    settings: SessionSettings,
+    samples: usize,
+    pristine: Pipeline,
+    pipeline: Pipeline,
+    calib: CalibrationData,
+}
+
+/// The worker: at most one session.
+#[derive(Default)]
+pub struct Worker {
+    session: Option<Session>,
+}
+
+fn load_calib(g: &crate::graph::BaseGraph, src: &CalibSource) -> Result<CalibData, String> {
+    match src {
+        CalibSource::Json(text) => calib_from_json(text).map_err(|e| format!("calibration JSON: {e}")),
+        CalibSource::Npy(bytes) => calib_from_npy(bytes).map_err(|e| format!("calibration .npy: {e}")),
+        CalibSource::Random { seed, count } => session::random_calib(g, *seed, *count),
+    }
+}
+
+impl Worker {
+    /// Handles one request; `post` receives progress and the final answer.
+    pub fn handle(&mut self, req: Request, post: &mut dyn FnMut(Response)) {
+        let result = match req {
+            Request::Load { name, model, calib, settings } => self.load(name, &model, &calib, settings),
+            Request::Reset => match &mut self.session {
+                Some(s) => {
+                    s.pipeline = s.pristine.clone();
+                    Ok(Vec::new())
+                }
+                None => Err("no model is loaded".to_string()),
+            },
+            Request::Step => self.run(false, post),
+            Request::RunAll => self.run(true, post),
+        };
+        match result.and_then(|ran| self.state(ran)) {
+            Ok(state) => post(Response::State(Box::new(state))),
+            Err(e) => post(Response::Error(e)),
+        }
+    }
+
+    fn load(
+        &mut self,
+        name: String,
+        model: &[u8],
+        calib: &CalibSource,
+        settings: SessionSettings,
+    ) -> Result<Vec<PassView>, String> {
+        // session::prepare formats the graph as the chosen PPQ version does
+        let g = import_onnx(model).map_err(|e| format!("{name}: {e}"))?;
+        let data = load_calib(&g, calib)?;
+        let (pipeline, calib, samples) = session::prepare(g, &data, &settings).map_err(|e| format!("{name}: {e}"))?;
+        self.session = Some(Session { name, settings, samples, pristine: pipeline.clone(), pipeline, calib });
+        Ok(Vec::new())
+    }
+
+    fn run(&mut self, all: bool, post: &mut dyn FnMut(Response)) -> Result<Vec<PassView>, String> {
+        let s = self.session.as_mut().ok_or("no model is loaded")?;
+        if s.pipeline.is_finished() {
+            return Err("every pass already ran; reset to start again".into());
+        }
+        let names = s.pipeline.passes();
+        let mut ran = Vec::new();
+        while !s.pipeline.is_finished() {
+            let done = s.pipeline.position();
+            let pass = names.get(done).copied().unwrap_or("?").to_string();
+            post(Response::Progress { done, total: names.len(), pass });
+            let report = s.pipeline.run_next(&s.calib).map_err(|e| e.to_string())?;
+            ran.push(PassView::from(&report));
+            if !all {
+                break;
+            }
+        }
+        Ok(ran)
+    }
+
+    fn state(&self, ran: Vec<PassView>) -> Result<RunState, String> {
+        let s = self.session.as_ref().ok_or("no model is loaded")?;
+        let records = s.pipeline.records().map_err(|e| e.to_string())?;
+        let tqc_json = crate::pipeline::export::tqc_json(&records).map_err(|e| e.to_string())?;
+        let snapshots_json = serde_json::to_string(&s.pipeline.trace().snapshots).map_err(|e| e.to_string())?;
+        let (files, export_error) = if s.pipeline.is_finished() {
+            match session::exports(&s.pipeline, &s.settings, s.samples, Some(&s.calib)) {
+                Ok(f) => (f.into_iter().map(|f| FileView { name: f.name.to_string(), bytes: f.bytes }).collect(), None),
+                Err(e) => (Vec::new(), Some(e)),
+            }
+        } else {
+            (Vec::new(), None)
+        };
+        Ok(RunState {
+            name: s.name.clone(),
+            settings: s.settings.clone(),
+            samples: s.samples,
+            passes: s.pipeline.passes().into_iter().map(String::from).collect(),
+            position: s.pipeline.position(),
+            tqc_json,
+            snapshots_json,
+            ran,
+            files,
+            export_error,
+        })
+    }
+
+    /// Handles a JSON request text, answering with JSON texts.
+    pub fn handle_json(&mut self, text: &str, post: &mut dyn FnMut(String)) {
+        match serde_json::from_str::<Request>(text) {
+            Ok(req) => self.handle(req, &mut |r| post(r.to_json())),
+            Err(e) => post(Response::Error(format!("bad request: {e}")).to_json()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Option<(Vec<u8>, String)> {
+        let model = std::fs::read(format!("www/samples/{name}.onnx")).ok()?;
+        let calib = std::fs::read_to_string(format!("www/samples/calib/{name}_calib.json")).ok()?;
+        Some((model, calib))
+    }
+
+    #[test]
+    fn worker_runs_b_residual_step_by_step_and_resets() {
+        let Some((model, calib)) = sample("b_residual") else { return };
+        let mut w = Worker::default();
+        let mut out = Vec::new();
+        let load = Request::Load {
+            name: "b_residual".into(),
+            model,
+            calib: CalibSource::Json(calib),
+            settings: SessionSettings::default(),
+        };
+        w.handle(load, &mut |r| out.push(r));
+        let Some(Response::State(s)) = out.pop() else { panic!("load: {out:?}") };
+        assert_eq!(s.position, 0);
+        w.handle(Request::Step, &mut |r| out.push(r));
+        let Some(Response::State(s)) = out.pop() else { panic!("step") };
+        assert_eq!((s.position, s.ran.len()), (1, 1));
+        w.handle(Request::RunAll, &mut |r| out.push(r));
+        let Some(Response::State(s)) = out.pop() else { panic!("run all") };
+        assert_eq!(s.position, s.passes.len());
+        assert!(s.files.iter().any(|f| f.name == "qdq.onnx"), "{:?}", s.export_error);
+        assert!(out.iter().any(|r| matches!(r, Response::Progress { .. })));
+        w.handle(Request::Reset, &mut |r| out.push(r));
+        let Some(Response::State(s)) = out.pop() else { panic!("reset") };
+        assert_eq!(s.position, 0);
+    }
+
+    #[test]
+    fn worker_reports_bad_input_as_errors() {
+        let mut w = Worker::default();
+        let mut out = Vec::new();
+        w.handle_json("{\"Nope\":1}", &mut |r| out.push(r));
+        w.handle(Request::Step, &mut |r| out.push(r.to_json()));
+        let load = Request::Load {
+            name: "x".into(),
+            model: vec![0xff, 0, 1],
+            calib: CalibSource::Random { seed: 1, count: 2 },
+            settings: SessionSettings::default(),
+        };
+        w.handle(load, &mut |r| out.push(r.to_json()));
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|t| t.starts_with("{\"Error\"")), "{out:?}");
+    }
+}
