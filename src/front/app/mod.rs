@@ -920,7 +920,8 @@ impl App {
         let result = doc.result.as_ref();
         html! {
             <>
-                if !self.exp.hides("settings") { { self.view_panel(ctx) } }
+                // The Learn panel drives the page through the experiment; main's pipeline panel makes room for it.
+                if !self.exp.hides("settings") && !self.learn { { self.view_panel(ctx) } }
                 <section class="graph-pane" aria-label="Graph">
                     <div class="doc-title">
                         <strong id="model-name">{ &doc.name }</strong>
