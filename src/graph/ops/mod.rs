@@ -221,5 +221,22 @@ fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, Grap
     Ok(dims)
 }
 
+/// Output spatial sizes of a Conv/pool window over `input` (1 or 2 spatial axes, lifted to two, a 1-D op has
+/// a leading unit axis), with the kernels' own attribute parsing, so the validator's shape inference agrees
+/// with execution exactly.
+pub(crate) fn window_output(
+    attrs: &Attributes,
+    spatial: usize,
+    kernel: [usize; 2],
+    input: [usize; 2],
+    ceil: bool,
+) -> Result<[usize; 2], GraphError> {
+    let w = conv::window(attrs, spatial, kernel, input, true)?;
+    Ok([conv::out_len(&w, 0, input[0], ceil, attrs)?, conv::out_len(&w, 1, input[1], ceil, attrs)?])
+}
+
+/// The most elements one tensor may have anywhere in the graph layer (op outputs, inferred shapes).
+pub const MAX_TENSOR_ELEMENTS: usize = MAX_ELEMENTS;
+
 #[cfg(test)]
 mod tests;

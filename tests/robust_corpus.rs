@@ -1,0 +1,25 @@
+//! The malformed-input corpus (tests/corpus, from scripts/gen_bad_corpus.py) through the library API natively:
+//! every file must be refused with its expected, named error — never a panic — and the good ones must load.
+//! The same cases run in wasm32 in tests/wasm_robust_corpus.rs.
+
+include!("corpus/check.rs");
+
+#[test]
+fn every_corpus_case_gives_its_expected_error() {
+    let failures = corpus_failures();
+    assert!(failures.is_empty(), "{} corpus case(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn pinned_messages_are_exact() {
+    let failures = pinned_failures();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn corpus_errors_are_printed() {
+    // Not an assertion: `cargo test -- --nocapture` shows what users see for each file.
+    for (name, bytes, _) in MODEL_CASES {
+        println!("{name}: {:?}", load_model(bytes).map(|_| "ok"));
+    }
+}
