@@ -200,6 +200,17 @@ def models():
     m = relu_model()
     m.graph.sparse_initializer.add()
     add_model("sparse_initializer.onnx", m.SerializeToString(), "sparse initializers are not supported")
+    # Shape-less input: validation cannot check the ConvTranspose, so BN fusion meets the scalar weight.
+    add_model("convtranspose_scalar_weight.onnx", model(
+        [helper.make_node("ConvTranspose", ["x", "w", "cb"], ["c"], name="deconv"),
+         helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["y"], name="bn")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)], [vi("y", None)],
+        [numpy_helper.from_array(np.float32(1.0), "w")] + [numpy_helper.from_array(w(2), n) for n in ["cb", "s", "bb", "m", "v"]])
+              .SerializeToString(), "op 'deconv': weight shape does not match BatchNorm channels")
+    add_model("batchnorm_no_data.onnx", model(
+        [helper.make_node("BatchNormalization", ["s", "bb", "m", "v"], ["y"], name="bn")],
+        [], [vi("y", [2])], [numpy_helper.from_array(w(2), n) for n in ["s", "bb", "m", "v"]]).SerializeToString(),
+              "op 'bn': input must be N×C×…, has shape [2]")
     add_model("pool_no_kernel.onnx", model([helper.make_node("MaxPool", ["x"], ["y"], name="mp")],
                                            [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])]).SerializeToString(),
               "op 'mp': attribute 'kernel_shape': required attribute is missing")
@@ -263,7 +274,7 @@ def calibs():
 
 
 def rust_str(s):
-    return json.dumps(s)
+    return json.dumps(s, ensure_ascii=False)
 
 
 def main():

@@ -16,6 +16,22 @@ fn pinned_messages_are_exact() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Formatting must not rely on validation having run: every importable corpus model goes through both
+/// format versions and dispatch directly (errors are fine, panics are not).
+#[test]
+fn formatting_without_validation_never_panics() {
+    use ppq_playground::graph::import::import_onnx;
+    for (_, bytes, _) in MODEL_CASES {
+        let Ok(graph) = import_onnx(bytes) else { continue };
+        for version in [FormatVersion::V066, FormatVersion::V065] {
+            let mut g = graph.clone();
+            if format_graph(&mut g, version).is_ok() {
+                dispatch_graph(&mut g, &["Conv", "Gemm"], &[]);
+            }
+        }
+    }
+}
+
 #[test]
 fn corpus_errors_are_printed() {
     // Not an assertion: `cargo test -- --nocapture` shows what users see for each file.

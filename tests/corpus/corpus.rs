@@ -43,6 +43,8 @@ pub const MODEL_CASES: &[(&str, &[u8], &str)] = &[
     ("declared_shape_mismatch.onnx", include_bytes!("models/declared_shape_mismatch.onnx"), "op 'relu': output 'y' is inferred as [1, 4] but the model declares"),
     ("batchnorm_mismatch.onnx", include_bytes!("models/batchnorm_mismatch.onnx"), "op 'bn': scale 's' has shape [4]"),
     ("sparse_initializer.onnx", include_bytes!("models/sparse_initializer.onnx"), "sparse initializers are not supported"),
+    ("convtranspose_scalar_weight.onnx", include_bytes!("models/convtranspose_scalar_weight.onnx"), "op 'deconv': weight shape does not match BatchNorm channels"),
+    ("batchnorm_no_data.onnx", include_bytes!("models/batchnorm_no_data.onnx"), "op 'bn': input must be N×C×…, has shape [2]"),
     ("pool_no_kernel.onnx", include_bytes!("models/pool_no_kernel.onnx"), "op 'mp': attribute 'kernel_shape': required attribute is missing"),
 ];
 
