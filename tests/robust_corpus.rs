@@ -39,3 +39,20 @@ fn corpus_errors_are_printed() {
         println!("{name}: {:?}", load_model(bytes).map(|_| "ok"));
     }
 }
+
+/// Fuzz crash (pipeline_small): a zero dim hid a huge one from the element-count check and ndarray panicked
+/// allocating `[0, 2^40, …]`. Every limit now multiplies non-zero dims.
+#[test]
+fn zero_dims_do_not_hide_enormous_ones() {
+    use ppq_playground::graph::ops::run_op;
+    use ppq_playground::graph::{Attributes, GraphError};
+    let shape = Tensor::I64(ndarray::arr1(&[0i64, 1 << 40, 1 << 40]).into_dyn());
+    let r = run_op("ConstantOfShape", &[Some(&shape)], &Attributes::new("cos"));
+    assert!(matches!(r, Err(GraphError::TooLarge(_))), "{r:?}");
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/fuzz/pipeline_small/crash-zero-dim-shape-overflow.onnx"
+    ))
+    .expect("reproducer");
+    println!("{:?}", load_model(&bytes).err());
+}

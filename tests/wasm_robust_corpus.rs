@@ -18,3 +18,11 @@ fn wasm_messages_are_the_native_ones() {
     let failures = pinned_failures();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The pipeline_small fuzz crash (a zero dim hiding a huge one) is a clean error in wasm too.
+#[wasm_bindgen_test]
+fn fuzz_crash_reproducer_is_an_error_in_wasm() {
+    let bytes = include_bytes!("corpus/fuzz/pipeline_small/crash-zero-dim-shape-overflow.onnx");
+    let err = load_model(bytes).err().unwrap_or_default();
+    assert!(err.starts_with("model too large: graph input 'x'"), "{err}");
+}

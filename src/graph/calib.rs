@@ -446,7 +446,7 @@ fn parse_shape(v: &str) -> Option<Vec<u64>> {
 /// A parsed shape as usizes when its product is within [`ops::MAX_TENSOR_ELEMENTS`] (checked in u64, so 32-bit
 /// wasm and native agree).
 fn small_shape(shape: &[u64]) -> Option<Vec<usize>> {
-    let total = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d))?;
+    let total = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d.max(1)))?;
     if total > ops::MAX_TENSOR_ELEMENTS as u64 {
         return None;
     }

@@ -241,16 +241,18 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
     }
     let mut shape = Vec::with_capacity(t.dims.len());
     let mut count: usize = 1;
+    let mut nonzero: u64 = 1;
     for &d in &t.dims {
         if d < 0 {
             return Err(bad(format!("negative dimension {d}")));
         }
         // In u64 first: on 32-bit wasm a dimension may not fit a usize, and the message must not differ.
-        let total = (count as u64).saturating_mul(d.unsigned_abs());
-        if total > MAX_MODEL_BYTES as u64 {
+        // Zero dims count as 1 here: ndarray refuses shapes whose non-zero axes overflow.
+        nonzero = nonzero.saturating_mul(d.unsigned_abs().max(1));
+        if nonzero > MAX_MODEL_BYTES as u64 {
             return Err(bad(format!("too many elements (dims {:?}, limit {MAX_MODEL_BYTES})", t.dims)));
         }
-        count = usize::try_from(total).map_err(|_| bad("too many elements".into()))?;
+        count = count.saturating_mul(usize::try_from(d).map_err(|_| bad("too many elements".into()))?);
         shape.push(usize::try_from(d).map_err(|_| bad("too many elements".into()))?);
     }
     let raw = t.raw_data.as_deref();

@@ -275,7 +275,7 @@ fn seed_infos<'g>(
             shape.push(match d {
                 Dim::Value(x) if *x < 0 => return Err(bad(format!("dimension {k} is negative ({x})"))),
                 Dim::Value(x) => {
-                    total = total.saturating_mul(x.unsigned_abs());
+                    total = total.saturating_mul(x.unsigned_abs().max(1));
                     if total > ops::MAX_TENSOR_ELEMENTS as u64 {
                         return Err(too_large());
                     }
@@ -296,9 +296,9 @@ fn seed_infos<'g>(
     Ok(())
 }
 
-/// The element count of `shape` if within [`ops::MAX_TENSOR_ELEMENTS`].
+/// The element count of `shape` if it is allocatable ([`ops::shape_fits`]: zero dims do not hide huge ones).
 fn count(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= ops::MAX_TENSOR_ELEMENTS)
+    ops::shape_fits(shape).then(|| shape.iter().product())
 }
 
 fn fmt_shape(s: &[Option<usize>]) -> String {

@@ -237,6 +237,8 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
         return finish(y, batch, m, n, oh, ow, attrs);
     }
     let direct = kernel == [1, 1] && w.s == [1, 1] && w.pb == [0, 0] && w.pe == [0, 0];
+    // The column matrix can be far larger than the output (kernel taps × output positions): bound it too.
+    element_count(&[krow, oh * ow], attrs)?;
     let mut col = if direct { Array2::zeros((0, 0)) } else { Array2::<f32>::zeros((krow, oh * ow)) };
     for b in 0..batch {
         for gi in 0..g {
@@ -371,6 +373,7 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
     let [kh, kw] = kernel;
     let w2 = wt.to_shape((c, mg * kh * kw)).map_err(|_| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
     let mut y = Array3::<f32>::zeros((batch, m, oh * ow));
+    element_count(&[mg * kh * kw, ih * iw], attrs)?;
     let mut cols = Array2::<f32>::zeros((mg * kh * kw, ih * iw));
     for b in 0..batch {
         for gi in 0..g {

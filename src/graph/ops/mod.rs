@@ -201,12 +201,19 @@ const MAX_ELEMENTS: usize = 1 << 28;
 /// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
 const MAX_WINDOW_PARAM: i64 = 1 << 20;
 
-/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`].
+/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`]. Zero dims do not
+/// hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow, e.g. `[0, 2^40, 2^40]`.
 fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d).filter(|&n| n <= MAX_ELEMENTS))
-        .ok_or_else(|| GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)))
+    if !shape_fits(shape) {
+        return Err(GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)));
+    }
+    Ok(shape.iter().product())
+}
+
+/// True when the product of the non-zero dims of `shape` is at most [`MAX_ELEMENTS`] — the check to make before
+/// any ndarray allocation from user-derived dims.
+pub fn shape_fits(shape: &[usize]) -> bool {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= MAX_ELEMENTS)).is_some()
 }
 
 /// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
