@@ -111,6 +111,14 @@ impl TargetPlatform {
         self.entry().2
     }
 
+    /// The platform's name in the PPQ release a state model follows: SOI was `SHAPE_OR_INDEX` up to 0.6.5.
+    pub fn name_in(self, model: crate::core::state::StateModel) -> &'static str {
+        match (self, model) {
+            (Self::Soi, crate::core::state::StateModel::Ppq065) => "SHAPE_OR_INDEX",
+            _ => self.name(),
+        }
+    }
+
     /// The platform with PPQ value `v`.
     pub fn from_value(v: i32) -> Option<Self> {
         TABLE.iter().find(|e| e.1 == v).map(|e| e.0)

@@ -3,6 +3,8 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+pub mod calib;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod layout;
 pub mod status;

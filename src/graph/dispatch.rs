@@ -24,6 +24,8 @@ pub enum Dispatcher {
     Conservative,
     /// `allin`: every quant-type op is a candidate, no SOI.
     Allin,
+    /// PPQ 0.6.5's `conservative` (see [`conservative_dispatch_065`]).
+    Conservative065,
 }
 
 /// Input slots whose OpSocket platform is SOI or FP32 in PPQ 0.6.6's DEFAULT_SOCKET_TABLE (spec §6.2); their
@@ -126,23 +128,39 @@ fn opset_matching(
     result
 }
 
+/// PPQ 0.6.5's hard-coded receiver slots (spec §13.3.6): the inputs whose producers compute shapes/indices.
+pub fn soi_input_slots_065(op_type: &str, num_inputs: usize) -> Vec<usize> {
+    let last = num_inputs.checked_sub(1);
+    let from_one = (1..num_inputs).collect::<Vec<_>>();
+    match op_type {
+        "Reshape" | "Gather" | "ConstantOfShape" | "MMCVRoiAlign" => last.into_iter().collect(),
+        "Slice" | "Resize" | "Squeeze" | "Unsqueeze" | "ReduceSum" => from_one,
+        "Pad" | "ScatterND" => (1..2.min(num_inputs)).collect(),
+        "Split" | "TopK" | "Tile" | "Expand" if num_inputs == 2 => vec![1],
+        "RoiAlign" => (num_inputs.saturating_sub(2)..num_inputs).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Producers of the inputs in `slots(op_type, n)` of every op: the receivers R.
+fn receivers(graph: &BaseGraph, slots: fn(&str, usize) -> Vec<usize>) -> HashSet<OpId> {
+    let mut r = HashSet::new();
+    for (_, op) in graph.operations() {
+        for slot in slots(&op.op_type, op.inputs.len()) {
+            r.extend(graph.var(op.inputs[slot]).source_op);
+        }
+    }
+    r
+}
+
 /// The ConservativeDispatcher table (spec §13.3.3): op → SOI, FP32 or UNSPECIFIED.
 pub fn conservative_dispatch(graph: &BaseGraph, quant_types: &[&str]) -> HashMap<OpId, TargetPlatform> {
     let Ok(order) = graph.topological_sort() else { return HashMap::new() };
-    let qt = |op: OpId| quant_types.contains(&ty(graph, op));
-    let mut receivers = HashSet::new();
-    for (_, op) in graph.operations() {
-        for slot in soi_input_slots(&op.op_type, op.inputs.len()) {
-            receivers.extend(graph.var(op.inputs[slot]).source_op);
-        }
-    }
-    let generator = |op: OpId| matches!(ty(graph, op), "Shape" | "NonMaxSuppression" | "ConstantOfShape" | "TopK");
-    let boundary = |op: OpId| is_boundary(graph, op);
+    let receivers = receivers(graph, soi_input_slots);
+    let (soi, q) = soi_and_candidates(graph, &order, quant_types, &receivers);
     let computing = |op: OpId| is_computing(graph, op);
+    let boundary = |op: OpId| is_boundary(graph, op);
     let tracing = |a: OpId, b: OpId| value_tracing(graph, a, b);
-
-    let mut q = opset_matching(graph, &order, computing, tracing, |x| !qt(x) || boundary(x), true);
-    q.retain(|&x| qt(x));
     let ce = opset_matching(
         graph,
         &order,
@@ -151,32 +169,6 @@ pub fn conservative_dispatch(graph: &BaseGraph, quant_types: &[&str]) -> HashMap
         |x| SHAPE_SOURCES.contains(&ty(graph, x)) || boundary(x),
         true,
     );
-    let mut f = opset_matching(
-        graph,
-        &order,
-        generator,
-        tracing,
-        |x| receivers.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
-        true,
-    );
-    f.retain(|&x| !computing(x) && !q.contains(&x));
-    let mut soi: HashSet<OpId> = receivers.union(&f).copied().collect();
-    loop {
-        let snapshot = soi.clone();
-        let mut b = opset_matching(
-            graph,
-            &order,
-            |x| snapshot.contains(&x) && ty(graph, x) != "Shape",
-            |a, b| reverse_tracing(graph, a, b),
-            |x| snapshot.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
-            false,
-        );
-        b.retain(|&x| !computing(x) && !q.contains(&x));
-        if b.is_subset(&soi) {
-            break;
-        }
-        soi.extend(b);
-    }
     let mut table = HashMap::new();
     for (id, _) in graph.operations() {
         let p = if soi.contains(&id) && !ce.contains(&id) {
@@ -200,6 +192,64 @@ pub fn conservative_dispatch(graph: &BaseGraph, quant_types: &[&str]) -> HashMap
         }
     }
     table
+}
+
+/// The SOI set (R ∪ F, closed backwards) and the quant candidates Q of the ConservativeDispatcher (spec
+/// §13.3.3 steps 2, 4 and 5), shared by the 0.6.6 and 0.6.5 tables.
+fn soi_and_candidates(
+    graph: &BaseGraph,
+    order: &[OpId],
+    quant_types: &[&str],
+    receivers: &HashSet<OpId>,
+) -> (HashSet<OpId>, HashSet<OpId>) {
+    let qt = |op: OpId| quant_types.contains(&ty(graph, op));
+    let generator = |op: OpId| matches!(ty(graph, op), "Shape" | "NonMaxSuppression" | "ConstantOfShape" | "TopK");
+    let boundary = |op: OpId| is_boundary(graph, op);
+    let computing = |op: OpId| is_computing(graph, op);
+    let tracing = |a: OpId, b: OpId| value_tracing(graph, a, b);
+    let mut q = opset_matching(graph, order, computing, tracing, |x| !qt(x) || boundary(x), true);
+    q.retain(|&x| qt(x));
+    let mut f = opset_matching(
+        graph,
+        order,
+        generator,
+        tracing,
+        |x| receivers.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
+        true,
+    );
+    f.retain(|&x| !computing(x) && !q.contains(&x));
+    let mut soi: HashSet<OpId> = receivers.union(&f).copied().collect();
+    loop {
+        let snapshot = soi.clone();
+        let mut b = opset_matching(
+            graph,
+            order,
+            |x| snapshot.contains(&x) && ty(graph, x) != "Shape",
+            |a, b| reverse_tracing(graph, a, b),
+            |x| snapshot.contains(&x) || q.contains(&x) || boundary(x) || computing(x),
+            false,
+        );
+        b.retain(|&x| !computing(x) && !q.contains(&x));
+        if b.is_subset(&soi) {
+            break;
+        }
+        soi.extend(b);
+    }
+    (soi, q)
+}
+
+/// PPQ 0.6.5's ConservativeDispatcher table, as the 0.6.5.1 reference runs show it: ops in the SOI set go
+/// to SOI (a Shape op included: there is no computing-extension exception and no second pass), every other
+/// op stays UNSPECIFIED, so the quantizer sends each quant-type op to the target platform wherever it sits
+/// (TRT_INT8 quantizes the Gemm behind Relu → Concat → AveragePool → Flatten) and the rest to FP32.
+pub fn conservative_dispatch_065(graph: &BaseGraph, quant_types: &[&str]) -> HashMap<OpId, TargetPlatform> {
+    let Ok(order) = graph.topological_sort() else { return HashMap::new() };
+    let receivers = receivers(graph, soi_input_slots_065);
+    let (soi, _) = soi_and_candidates(graph, &order, quant_types, &receivers);
+    graph
+        .operations()
+        .map(|(id, _)| (id, if soi.contains(&id) { TargetPlatform::Soi } else { TargetPlatform::Unspecified }))
+        .collect()
 }
 
 /// The AllinDispatcher table: quant-type ops UNSPECIFIED, the rest FP32.
@@ -233,6 +283,7 @@ pub fn dispatch_graph_with(
     let table = match dispatcher {
         Dispatcher::Conservative => conservative_dispatch(graph, quant_types),
         Dispatcher::Allin => allin_dispatch(graph, quant_types),
+        Dispatcher::Conservative065 => conservative_dispatch_065(graph, quant_types),
     };
     for (id, p) in table {
         graph.op_mut(id).platform = p;

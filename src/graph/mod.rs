@@ -12,10 +12,12 @@ pub mod import;
 pub mod ir;
 pub mod onnx;
 pub mod ops;
+pub mod quantize;
 pub mod tensor;
 pub mod validate;
 
 pub use attribute::{AttrValue, Attributes};
 pub use error::GraphError;
 pub use ir::{BaseGraph, OpId, Operation, Opset, VarId, Variable};
+pub use quantize::{QuantableOperation, QuantableOperationCopy, StoredValues};
 pub use tensor::Tensor;

@@ -1,12 +1,26 @@
 //! Layer 3, the pipeline: platforms, passes, calibration, the transition trace and exporters.
 //! Depends on [`crate::core`] and [`crate::graph`].
 
+pub mod analysis;
+pub mod context;
+pub mod driver;
 pub mod error;
+pub mod export;
+pub mod keep_float;
+pub mod passes;
 pub mod quantizer;
 pub mod record;
+pub mod records;
 pub mod setting;
+pub mod simulate;
 
 pub use crate::core::tqc::QuantizationVisibility;
+pub use analysis::{LayerError, OpSensitivity, OutputError, SensitivityReport, graphwise_error, sensitivity};
+pub use context::{QuantableOp, QuantizedGraph};
+pub use driver::{PassReport, Pipeline, Snapshot, SnapshotScale, Trace, format_version};
 pub use error::PipelineError;
+pub use passes::calibration::CalibrationData;
+pub use passes::{PassKind, PipelineStage};
 pub use quantizer::{InputInfo, OpAttrs, OpDesc, OpSpec, QuantizerKind, TqcSpec};
+pub use records::to_records;
 pub use setting::{AlignmentMethod, QuantizationSetting};

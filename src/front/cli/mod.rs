@@ -1,7 +1,12 @@
 //! The native command-line tool `ppq-playground`. It parses arguments and prints what the core reports;
-//! exit codes: 0 success, 1 bad input (an `error: …` line), 2 usage error (clap's own).
+//! exit codes: 0 success, 1 bad input (an `error: …` line on stderr), 2 usage error (clap's own).
 
-use clap::{Parser, Subcommand};
+mod analyse;
+mod commands;
+pub mod inspect;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// PPQ Playground on the command line: the same quantization core as the browser playground.
@@ -13,6 +18,41 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Calibration observer (PPQ's `calib_algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObserverArg {
+    /// Min/max of the data.
+    Minmax,
+    /// Percentile of the absolute values.
+    Percentile,
+    /// KL divergence over a histogram (PPQ's `kl`).
+    Kl,
+    /// Minimum mean squared error over a histogram.
+    Mse,
+    /// Isotone (for classifiers).
+    Isotone,
+}
+
+/// Which PPQ state model to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateModelArg {
+    /// PPQ 0.6.6 (the reference).
+    #[value(name = "ppq-0.6.6")]
+    Ppq066,
+    /// PPQ 0.6.5.1 (12 states, SLAVE, SOI).
+    #[value(name = "ppq-0.6.5")]
+    Ppq065,
+}
+
+/// Whether to reproduce PPQ's known quirks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuirksArg {
+    /// Behave exactly as PPQ does.
+    Faithful,
+    /// Correct the documented quirks.
+    Fixed,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -20,6 +60,73 @@ pub enum Command {
     Selfcheck,
     /// Print PPQ's 12 quantization states and what they mean in both state models.
     States,
+    /// Summarise an ONNX model: op types, variables, opsets, inputs/outputs, unsupported ops, parameters.
+    Inspect {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Quantize a model like PPQ's `quantize_onnx_model` and write every export into a directory.
+    Quantize {
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Quantize a model, then print the per-op sensitivity ranking (the output error when only that op is
+    /// kept in float) and the per-layer SNR against the fp32 graph.
+    Analyse {
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the exports of an existing quantization: the model plus its `tqc.json` records.
+    Export {
+        /// The ONNX model (original; it is formatted like PPQ 0.6.6 before export).
+        model: PathBuf,
+        /// The `tqc.json` records (e.g. one of the reference runs).
+        #[arg(long)]
+        tqc: PathBuf,
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What `quantize` and `analyse` need to run the pipeline.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// Calibration data: `.npy` float32 [N, ...] or the calib JSON format.
+    #[arg(long)]
+    pub calib: PathBuf,
+    /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
+    #[arg(long, default_value = "TRT_INT8")]
+    pub platform: String,
+    /// Activation calibration algorithm.
+    #[arg(long, value_enum, default_value = "minmax")]
+    pub observer: ObserverArg,
+    /// PPQ version whose state model to follow.
+    #[arg(long, value_enum, default_value = "ppq-0.6.6")]
+    pub state_model: StateModelArg,
+    /// Reproduce PPQ's quirks or fix them.
+    #[arg(long, value_enum, default_value = "faithful")]
+    pub quirks: QuirksArg,
+    /// Calibration steps (samples used); all samples when omitted.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Ops to dispatch to FP32 before quantization (PPQ's dispatching table), e.g. `--keep-float /c2/Conv`.
+    /// Names are those of the formatted graph (see `inspect`).
+    #[arg(long, value_name = "OP[,OP…]", value_delimiter = ',')]
+    pub keep_float: Vec<String>,
 }
 
 /// Runs the CLI with the process arguments.
@@ -32,24 +139,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
-        None | Some(Command::Selfcheck) => println!("{}", crate::front::status::status_line()),
-        Some(Command::States) => print_states(),
-    }
-    ExitCode::SUCCESS
-}
-
-fn print_states() {
-    use crate::core::state::state_table;
-    println!("{:<14} {:>6} {:>6}  {:<13} meaning", "state", "0.6.6", "0.6.5", "in 0.6.6");
-    for row in state_table() {
-        println!(
-            "{:<14} {:>6} {:>6}  {:<13} {}",
-            row.state.name(),
-            row.value_066,
-            row.value_065,
-            row.maps_to_066.name(),
-            row.meaning
-        );
+    match commands::run(cli.command.unwrap_or(Command::Selfcheck)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
