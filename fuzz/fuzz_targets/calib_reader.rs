@@ -1,8 +1,10 @@
-//! Arbitrary bytes as calibration data: the JSON and .npy readers, then the sample check against a fixed
+//! Arbitrary bytes as calibration data through both readers — `graph::calib` (JSON/.npy + `check_samples`) and
+//! the CLI's `front::calib` (`calib_from_json` / `calib_from_npy` + `CalibData::check`) — against a fixed
 //! one-input model. Any panic is a bug.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use ppq_playground::front::calib::{calib_from_json, calib_from_npy};
 use ppq_playground::graph::BaseGraph;
 use ppq_playground::graph::calib::{CalibSample, check_samples, read_calib_json, read_npy};
 use ppq_playground::graph::validate::inspect_onnx;
@@ -26,5 +28,13 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Some(samples) = samples {
         let _ = check_samples(graph, &samples);
+    }
+    let front = if which & 1 == 0 {
+        std::str::from_utf8(rest).ok().and_then(|t| calib_from_json(t).ok())
+    } else {
+        calib_from_npy(rest).ok()
+    };
+    if let Some(data) = front {
+        let _ = data.check("x", Some(&[None, Some(3), Some(8), Some(8)]));
     }
 });

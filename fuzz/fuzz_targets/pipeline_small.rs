@@ -1,7 +1,8 @@
 //! The whole pre-quantization pipeline on mutations of a small valid model (tests/corpus/models/good_small.onnx:
 //! Conv → Relu → MaxPool → Flatten → Gemm). The fuzz bytes do not replace the file; they edit its fields — input
 //! dims, initializer dims and values, attribute ints, op types, wiring — so most runs are well-formed protobufs
-//! that reach validation, formatting, dispatch and an fp32 forward pass on zeros. Any panic is a bug.
+//! that reach validation, formatting, dispatch, an fp32 forward pass on zeros and then the full TRT INT8
+//! quantization pipeline (every pass) on one calibration sample. Any panic is a bug.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +12,10 @@ use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::format::{FormatVersion, format_graph};
 use ppq_playground::graph::onnx::ModelProto;
 use ppq_playground::graph::validate::inspect_onnx;
+use ppq_playground::core::platform::TargetPlatform;
+use ppq_playground::pipeline::driver::Pipeline;
+use ppq_playground::pipeline::passes::calibration::CalibrationData;
+use ppq_playground::pipeline::setting::QuantizationSetting;
 use prost::Message;
 
 /// Keeps each run fast enough for a million executions.
@@ -143,7 +148,8 @@ fuzz_target!(|data: &[u8]| {
     if format_graph(&mut graph, FormatVersion::V066).is_err() {
         return;
     }
-    dispatch_graph(&mut graph, &["Conv", "Gemm", "MatMul", "Add", "Relu"], &[]);
+    let mut dispatched = graph.clone();
+    dispatch_graph(&mut dispatched, &["Conv", "Gemm", "MatMul", "Add", "Relu"], &[]);
     // Execute only when every op output has a small, fully inferred shape.
     if report.shapes.len() < outputs || !report.shapes.iter().all(|t| t.shape.as_ref().is_some_and(small)) {
         return;
@@ -158,6 +164,19 @@ fuzz_target!(|data: &[u8]| {
         }
         feeds.push((input.name.as_str(), Tensor::F32(ndarray::ArrayD::zeros(ndarray::IxDyn(&shape)))));
     }
-    let Ok(exec) = Executor::new(&graph) else { return };
-    let _ = exec.forward(&feeds, None, &mut NoHook);
+    let Ok(exec) = Executor::new(&dispatched) else { return };
+    if exec.forward(&feeds, None, &mut NoHook).is_err() {
+        return;
+    }
+    // The real quantization pipeline (TRT INT8, every pass) with one calibration sample of small values.
+    let [input] = report.inputs.as_slice() else { return };
+    let Some(shape) = input.shape.as_ref().and_then(|s| s.iter().copied().collect::<Option<Vec<usize>>>()) else {
+        return;
+    };
+    let n: usize = shape.iter().product();
+    let sample: Vec<f32> = (0..n).map(|i| ((i * 7919) % 255) as f32 / 127.0 - 1.0).collect();
+    let Ok(calib) = CalibrationData::single_input(&input.name, &shape, &[sample]) else { return };
+    let platform = TargetPlatform::TrtInt8;
+    let Ok(mut pipeline) = Pipeline::new(graph, platform, QuantizationSetting::for_platform(platform)) else { return };
+    let _ = pipeline.run_all(&calib);
 });
