@@ -62,3 +62,14 @@ fn pipeline_small_reproducers_load_or_fail_cleanly() {
         assert!(start.elapsed().as_secs() < 20, "{name}: validation took {:?}", start.elapsed());
     }
 }
+
+/// Fuzz crash (pipeline_small): im2col sliced `src[-1..]` when a Conv's output row was empty; now it runs.
+#[test]
+fn conv_with_an_empty_output_row_does_not_panic() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/fuzz/pipeline_small/crash-im2col-empty-output.onnx"
+    ))
+    .expect("reproducer");
+    let _ = load_model(&bytes);
+}

@@ -143,6 +143,9 @@ fn im2col(planes: &[f32], c: usize, ih: usize, iw: usize, w: &Window, oh: usize,
                     let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
                     dst[..lo].fill(0.0);
                     dst[hi..].fill(0.0);
+                    if hi == lo {
+                        continue; // no valid column (e.g. an empty output): `start` would be negative
+                    }
                     let start = (lo as isize * sw + off_x) as usize;
                     if sw == 1 {
                         dst[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
@@ -305,6 +308,9 @@ fn depthwise_plane(
                 }
                 let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
                 let dst = &mut out[oy * ow + lo..oy * ow + hi];
+                if hi == lo {
+                    continue; // no valid column (e.g. an empty output): `start` would be negative
+                }
                 let start = (lo as isize * sw + off_x) as usize;
                 if sw == 1 {
                     for (d, &v) in dst.iter_mut().zip(&src[start..start + (hi - lo)]) {
