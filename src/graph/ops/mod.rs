@@ -34,6 +34,7 @@ const SUPPORTED: &[&str] = &[
     "ConvTranspose",
     "DequantizeLinear",
     "Div",
+    "Dropout",
     "Erf",
     "Expand",
     "Flatten",
@@ -67,6 +68,7 @@ const SUPPORTED: &[&str] = &[
     "Split",
     "Squeeze",
     "Sub",
+    "Sum",
     "Tanh",
     "Transpose",
     "Unsqueeze",
@@ -112,6 +114,22 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "ConstantOfShape" => one(shape::constant_of_shape(inputs, attrs)?),
         "Constant" => one(shape::constant(attrs)?),
         "Identity" => one(input(inputs, 0, attrs)?.clone()),
+        // inference: Dropout passes its input through (the optional mask output is all true)
+        "Dropout" => {
+            let x = input(inputs, 0, attrs)?.clone();
+            let mask = Tensor::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(x.shape()), true));
+            Ok(vec![x, mask])
+        }
+        // Sum of n inputs with broadcasting, folded pairwise like Add
+        "Sum" => {
+            let first = input(inputs, 0, attrs)?.clone();
+            let mut acc = first;
+            for k in 1..inputs.len() {
+                let next = input(inputs, k, attrs)?;
+                acc = elementwise::binary("Add", &[Some(&acc), Some(next)], attrs)?;
+            }
+            one(acc)
+        }
         "Cast" => one(shape::cast(inputs, attrs)?),
         "Expand" => one(shape::expand(inputs, attrs)?),
         "Concat" => one(slicing::concat(inputs, attrs)?),
