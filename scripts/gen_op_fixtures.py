@@ -290,8 +290,15 @@ def quant():
                                                 np.array(0.001, np.float32)], opset=13, out_dtypes=[np.float32])
 
 
+def inference_only():
+    """Ops that opset-9 model zoos still carry: Dropout in inference mode and the variadic Sum."""
+    case("dropout_inference", "Dropout", [f(2, 3, 4)], opset=12, outs=2, out_dtypes=[np.float32, np.bool_])
+    case("sum_three_broadcast", "Sum", [f(2, 3, 4), f(3, 1), f(4)])
+    case("sum_one", "Sum", [f(2, 3)])
+
+
 def main():
-    for group in [elementwise, conv, gemm, norm, pool, shapes, resize, reduce, quant]:
+    for group in [elementwise, conv, gemm, norm, pool, shapes, resize, reduce, quant, inference_only]:
         group()
     if OUT.exists():
         shutil.rmtree(OUT)

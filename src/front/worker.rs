@@ -5,7 +5,7 @@
 use super::calib::{CalibData, calib_from_json, calib_from_npy};
 use super::protocol::{CalibSource, FileView, PassView, Request, Response, RunState};
 use super::session::{self, SessionSettings};
-use crate::graph::import::import_onnx;
+use crate::graph::validate::inspect_onnx;
 use crate::pipeline::{CalibrationData, Pipeline};
 
 /// A loaded model with its pipeline.
@@ -61,7 +61,7 @@ impl Worker {
         settings: SessionSettings,
     ) -> Result<Vec<PassView>, String> {
         // session::prepare formats the graph as the chosen PPQ version does
-        let g = import_onnx(model).map_err(|e| format!("{name}: {e}"))?;
+        let (g, _) = inspect_onnx(model).map_err(|e| format!("{name}: {e}"))?;
         let data = load_calib(&g, calib)?;
         let (pipeline, calib, samples) = session::prepare(g, &data, &settings).map_err(|e| format!("{name}: {e}"))?;
         self.session = Some(Session { name, settings, samples, pristine: pipeline.clone(), pipeline, calib });

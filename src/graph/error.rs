@@ -40,6 +40,9 @@ pub enum GraphError {
     /// The model is larger than the playground accepts.
     #[error("model too large: {0}")]
     TooLarge(String),
+    /// Calibration data that cannot be used (unreadable file, wrong shape or dtype, NaN/Inf values).
+    #[error("calibration data: {0}")]
+    CalibData(String),
     /// Any other structural problem (cycles, duplicate names …).
     #[error("invalid graph: {0}")]
     Invalid(String),

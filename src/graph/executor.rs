@@ -117,7 +117,8 @@ impl<'g> Executor<'g> {
             }
             hook.before_op(g, id, &mut inputs)?;
             let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
-            let mut outputs = (self.runner)(&op.op_type, &refs, &op.attributes)?;
+            let attrs = super::validate::run_attributes(op);
+            let mut outputs = (self.runner)(&op.op_type, &refs, &attrs)?;
             drop(inputs);
             if outputs.len() < op.outputs.len() {
                 return Err(GraphError::shape(
@@ -164,7 +165,7 @@ fn check_feed(g: &BaseGraph, id: VarId, t: &Tensor) -> Result<(), GraphError> {
         let fits = dims.len() == t.shape().len()
             && dims.iter().zip(t.shape()).all(|(d, &s)| !matches!(d, Dim::Value(v) if *v != s as i64));
         if !fits {
-            return Err(bad(format!("expected shape {dims:?}, got {:?}", t.shape())));
+            return Err(bad(format!("expected shape {}, got {:?}", super::ir::fmt_dims(dims), t.shape())));
         }
     }
     Ok(())

@@ -241,11 +241,19 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
     }
     let mut shape = Vec::with_capacity(t.dims.len());
     let mut count: usize = 1;
+    let mut nonzero: u64 = 1;
     for &d in &t.dims {
-        let d = usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}")))?;
-        count =
-            count.checked_mul(d).filter(|&c| c <= MAX_MODEL_BYTES).ok_or_else(|| bad("too many elements".into()))?;
-        shape.push(d);
+        if d < 0 {
+            return Err(bad(format!("negative dimension {d}")));
+        }
+        // In u64 first: on 32-bit wasm a dimension may not fit a usize, and the message must not differ.
+        // Zero dims count as 1 here: ndarray refuses shapes whose non-zero axes overflow.
+        nonzero = nonzero.saturating_mul(d.unsigned_abs().max(1));
+        if nonzero > MAX_MODEL_BYTES as u64 {
+            return Err(bad(format!("too many elements (dims {:?}, limit {MAX_MODEL_BYTES})", t.dims)));
+        }
+        count = count.saturating_mul(usize::try_from(d).map_err(|_| bad("too many elements".into()))?);
+        shape.push(usize::try_from(d).map_err(|_| bad("too many elements".into()))?);
     }
     let raw = t.raw_data.as_deref();
     let dtype = t.data_type.unwrap_or(0);

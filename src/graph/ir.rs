@@ -44,6 +44,23 @@ pub enum Dim {
     Unknown,
 }
 
+impl std::fmt::Display for Dim {
+    /// `3`, `batch` or `?`, as users write shapes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Value(v) => write!(f, "{v}"),
+            Self::Param(p) => write!(f, "{p}"),
+            Self::Unknown => f.write_str("?"),
+        }
+    }
+}
+
+/// A declared shape as `[batch, 3, 224, 224]`, for messages.
+pub fn fmt_dims(dims: &[Dim]) -> String {
+    let parts: Vec<String> = dims.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
 /// A node of the graph (PPQ `Operation`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {

@@ -2,6 +2,7 @@
 //! Depends only on [`crate::core`].
 
 pub mod attribute;
+pub mod calib;
 pub mod dispatch;
 pub mod error;
 pub mod executor;
@@ -13,6 +14,7 @@ pub mod onnx;
 pub mod ops;
 pub mod quantize;
 pub mod tensor;
+pub mod validate;
 
 pub use attribute::{AttrValue, Attributes};
 pub use error::GraphError;

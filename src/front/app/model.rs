@@ -7,8 +7,8 @@ use crate::core::platform::TargetPlatform;
 use crate::front::layout::{Layout, LayoutConfig, layout};
 use crate::graph::dispatch::{dispatch_graph, resolve_platforms};
 use crate::graph::format::{FormatVersion, format_graph};
-use crate::graph::import::import_onnx;
 use crate::graph::ir::{BaseGraph, Dim, VarId};
+use crate::graph::validate::inspect_onnx;
 use crate::pipeline::record::{Record, ScaleValue, TqcRecord};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -356,7 +356,7 @@ impl ViewModel {
 /// Parses ONNX bytes, runs PPQ 0.6.6's formatting and the conservative dispatcher (TRT_INT8 quant types) for
 /// drawing. Errors are readable sentences for the page.
 pub fn parse_graph(name: &str, bytes: &[u8]) -> Result<BaseGraph, String> {
-    let mut graph = import_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
+    let (mut graph, _) = inspect_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
     format_graph(&mut graph, FormatVersion::V066).map_err(|e| format!("{name}: formatting failed: {e}"))?;
     dispatch_graph(&mut graph, TRT_QUANT_TYPES, &[]);
     resolve_platforms(&mut graph, TargetPlatform::TrtInt8, TRT_QUANT_TYPES);

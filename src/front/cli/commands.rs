@@ -7,7 +7,7 @@ use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
 use crate::front::session::{self, SessionSettings};
 use crate::graph::BaseGraph;
 use crate::graph::format::{FormatVersion, format_graph};
-use crate::graph::import::import_onnx;
+use crate::graph::validate::inspect_onnx;
 use crate::pipeline::export::{
     ExportInput, ReportInput, baked_onnx, onnx_config_json, ppq_default_visibility, qdq_onnx, report_markdown,
     tqc_json, tqc_records, trt_json,
@@ -42,7 +42,8 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 /// Reads and imports an ONNX model; errors name the file.
 pub fn load_model(path: &Path) -> Result<BaseGraph, String> {
-    import_onnx(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+    // the whole model is validated (structure, types, shapes) before any work starts
+    inspect_onnx(&read(path)?).map(|(g, _)| g).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Reads calibration data by extension (`.npy`, else JSON).

@@ -115,12 +115,13 @@ fn fold_one(graph: &mut BaseGraph, cop: OpId, bn: OpId) -> Result<(), GraphError
     let Some(&wv) = params.first() else { return Err(GraphError::shape(&name, "no weight parameter")) };
     let mut w = f32_value(graph, wv, &name)?;
     let trans_b = op.attributes.int_or("transB", 0)?;
-    let group = op.attributes.int_or("group", 1)?.max(1) as usize;
+    let group = usize::try_from(op.attributes.int_or("group", 1)?.max(1))
+        .map_err(|_| GraphError::attribute(&name, "group", "is too large"))?;
     let b = match params.get(1) {
         Some(&bv) if params.len() > 1 => f32_value(graph, bv, &name)?,
         _ => {
             let len = match (op.op_type.as_str(), trans_b) {
-                ("ConvTranspose", _) => w.shape().get(1).copied().unwrap_or(0) * group,
+                ("ConvTranspose", _) => w.shape().get(1).copied().unwrap_or(0).saturating_mul(group),
                 ("Gemm", 0) => w.shape().get(1).copied().unwrap_or(0),
                 _ => w.shape().first().copied().unwrap_or(0),
             };
@@ -144,8 +145,9 @@ fn fold_one(graph: &mut BaseGraph, cop: OpId, bn: OpId) -> Result<(), GraphError
             }
         }
         ("ConvTranspose", _) => {
-            let (cin, cout_g) = (w.shape()[0], w.shape().get(1).copied().unwrap_or(0));
-            if w.ndim() < 2 || cout_g * group != c || cin % group != 0 {
+            // Checked before indexing: a user's weight may be a scalar, and `group` any int.
+            let (Some(&cin), Some(&cout_g)) = (w.shape().first(), w.shape().get(1)) else { return Err(mismatch()) };
+            if cout_g.checked_mul(group) != Some(c) || cin % group != 0 {
                 return Err(mismatch());
             }
             let per_group_in = cin / group;
@@ -203,6 +205,13 @@ pub fn replace_batchnorm_to_conv(graph: &mut BaseGraph) -> Result<(), GraphError
         let name = graph.op(bn).name.clone();
         let [alpha, beta, mean, _, denom] = bn_factors(graph, bn)?;
         let inputs = graph.op(bn).inputs.clone();
+        // The four parameters must sit in slots 1..=4 behind the data input, as the rewrite below assumes.
+        if inputs.len() != 5 || inputs[1..].iter().any(|&v| !graph.var(v).is_parameter) {
+            return Err(GraphError::shape(
+                &name,
+                "BatchNormalization needs inputs (X, scale, B, mean, var) with constant scale, B, mean and var",
+            ));
+        }
         let c = alpha.len();
         let w: Vec<f32> = (0..c).map(|i| alpha[i] / denom[i]).collect();
         let b: Vec<f32> = (0..c).map(|i| ((alpha[i] * -mean[i]) / denom[i]) + beta[i]).collect();

@@ -143,6 +143,9 @@ fn im2col(planes: &[f32], c: usize, ih: usize, iw: usize, w: &Window, oh: usize,
                     let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
                     dst[..lo].fill(0.0);
                     dst[hi..].fill(0.0);
+                    if hi == lo {
+                        continue; // no valid column (e.g. an empty output): `start` would be negative
+                    }
                     let start = (lo as isize * sw + off_x) as usize;
                     if sw == 1 {
                         dst[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
@@ -237,6 +240,8 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
         return finish(y, batch, m, n, oh, ow, attrs);
     }
     let direct = kernel == [1, 1] && w.s == [1, 1] && w.pb == [0, 0] && w.pe == [0, 0];
+    // The column matrix can be far larger than the output (kernel taps × output positions): bound it too.
+    element_count(&[krow, oh * ow], attrs)?;
     let mut col = if direct { Array2::zeros((0, 0)) } else { Array2::<f32>::zeros((krow, oh * ow)) };
     for b in 0..batch {
         for gi in 0..g {
@@ -303,6 +308,9 @@ fn depthwise_plane(
                 }
                 let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
                 let dst = &mut out[oy * ow + lo..oy * ow + hi];
+                if hi == lo {
+                    continue; // no valid column (e.g. an empty output): `start` would be negative
+                }
                 let start = (lo as isize * sw + off_x) as usize;
                 if sw == 1 {
                     for (d, &v) in dst.iter_mut().zip(&src[start..start + (hi - lo)]) {
@@ -371,6 +379,7 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
     let [kh, kw] = kernel;
     let w2 = wt.to_shape((c, mg * kh * kw)).map_err(|_| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
     let mut y = Array3::<f32>::zeros((batch, m, oh * ow));
+    element_count(&[mg * kh * kw, ih * iw], attrs)?;
     let mut cols = Array2::<f32>::zeros((mg * kh * kw, ih * iw));
     for b in 0..batch {
         for gi in 0..g {

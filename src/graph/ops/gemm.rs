@@ -27,6 +27,7 @@ pub(super) fn gemm(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
             format!("inner dimensions differ: op(A) is {m}×{k}, op(B) is {k2}×{n}"),
         ));
     }
+    super::element_count(&[m, n], attrs)?;
     let mut y = Array2::<f32>::zeros((m, n));
     let mut c_beta = 0.0;
     if let Some(c) = opt_input(inputs, 2) {
@@ -64,6 +65,7 @@ pub(super) fn matmul(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
         ));
     }
     let batch = broadcast_shapes(&a.shape()[..ra - 2], &b.shape()[..rb - 2], attrs)?;
+    super::element_count(&[batch.iter().product(), m, n], attrs)?;
     let mut a_full = batch.clone();
     a_full.extend([m, k]);
     let mut b_full = batch.clone();

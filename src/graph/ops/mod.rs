@@ -18,6 +18,7 @@ mod slicing;
 
 use super::{Attributes, GraphError, Tensor};
 use ndarray::ArrayD;
+use std::cell::Cell;
 
 /// The ONNX op types [`run_op`] implements (default domain), sorted.
 const SUPPORTED: &[&str] = &[
@@ -33,6 +34,7 @@ const SUPPORTED: &[&str] = &[
     "ConvTranspose",
     "DequantizeLinear",
     "Div",
+    "Dropout",
     "Erf",
     "Expand",
     "Flatten",
@@ -66,6 +68,7 @@ const SUPPORTED: &[&str] = &[
     "Split",
     "Squeeze",
     "Sub",
+    "Sum",
     "Tanh",
     "Transpose",
     "Unsqueeze",
@@ -111,6 +114,22 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "ConstantOfShape" => one(shape::constant_of_shape(inputs, attrs)?),
         "Constant" => one(shape::constant(attrs)?),
         "Identity" => one(input(inputs, 0, attrs)?.clone()),
+        // inference: Dropout passes its input through (the optional mask output is all true)
+        "Dropout" => {
+            let x = input(inputs, 0, attrs)?.clone();
+            let mask = Tensor::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(x.shape()), true));
+            Ok(vec![x, mask])
+        }
+        // Sum of n inputs with broadcasting, folded pairwise like Add
+        "Sum" => {
+            let first = input(inputs, 0, attrs)?.clone();
+            let mut acc = first;
+            for k in 1..inputs.len() {
+                let next = input(inputs, k, attrs)?;
+                acc = elementwise::binary("Add", &[Some(&acc), Some(next)], attrs)?;
+            }
+            one(acc)
+        }
         "Cast" => one(shape::cast(inputs, attrs)?),
         "Expand" => one(shape::expand(inputs, attrs)?),
         "Concat" => one(slicing::concat(inputs, attrs)?),
@@ -191,6 +210,8 @@ fn broadcast_shapes(a: &[usize], b: &[usize], attrs: &Attributes) -> Result<Vec<
             }
         };
     }
+    // [n, 1] with [1, m] is n·m elements: bound it before any kernel allocates it.
+    element_count(&out, attrs)?;
     Ok(out)
 }
 
@@ -201,12 +222,35 @@ const MAX_ELEMENTS: usize = 1 << 28;
 /// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
 const MAX_WINDOW_PARAM: i64 = 1 << 20;
 
-/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`].
+/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`]. Zero dims do not
+/// hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow, e.g. `[0, 2^40, 2^40]`.
 fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d).filter(|&n| n <= MAX_ELEMENTS))
-        .ok_or_else(|| GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)))
+    let limit = ELEMENT_LIMIT.with(Cell::get);
+    let fits = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= limit)).is_some();
+    if !fits {
+        return Err(GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)));
+    }
+    Ok(shape.iter().product())
+}
+
+thread_local! {
+    /// The output cap [`element_count`] enforces: [`MAX_ELEMENTS`], lowered by [`with_element_limit`].
+    static ELEMENT_LIMIT: Cell<usize> = const { Cell::new(MAX_ELEMENTS) };
+}
+
+/// Runs `f` with op outputs capped at `limit` elements (at most [`MAX_ELEMENTS`]), so the validator's dry runs
+/// stay cheap: an op that would build a big tensor fails fast with [`GraphError::TooLarge`] instead.
+pub(crate) fn with_element_limit<T>(limit: usize, f: impl FnOnce() -> T) -> T {
+    let old = ELEMENT_LIMIT.with(|l| l.replace(limit.min(MAX_ELEMENTS)));
+    let out = f();
+    ELEMENT_LIMIT.with(|l| l.set(old));
+    out
+}
+
+/// True when the product of the non-zero dims of `shape` is at most [`MAX_ELEMENTS`] — the check to make before
+/// any ndarray allocation from user-derived dims.
+pub fn shape_fits(shape: &[usize]) -> bool {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= MAX_ELEMENTS)).is_some()
 }
 
 /// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
@@ -220,6 +264,23 @@ fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, Grap
     element_count(&dims, attrs)?;
     Ok(dims)
 }
+
+/// Output spatial sizes of a Conv/pool window over `input` (1 or 2 spatial axes, lifted to two, a 1-D op has
+/// a leading unit axis), with the kernels' own attribute parsing, so the validator's shape inference agrees
+/// with execution exactly.
+pub(crate) fn window_output(
+    attrs: &Attributes,
+    spatial: usize,
+    kernel: [usize; 2],
+    input: [usize; 2],
+    ceil: bool,
+) -> Result<[usize; 2], GraphError> {
+    let w = conv::window(attrs, spatial, kernel, input, true)?;
+    Ok([conv::out_len(&w, 0, input[0], ceil, attrs)?, conv::out_len(&w, 1, input[1], ceil, attrs)?])
+}
+
+/// The most elements one tensor may have anywhere in the graph layer (op outputs, inferred shapes).
+pub const MAX_TENSOR_ELEMENTS: usize = MAX_ELEMENTS;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,40 @@
+//! Arbitrary bytes as calibration data through both readers — `graph::calib` (JSON/.npy + `check_samples`) and
+//! the CLI's `front::calib` (`calib_from_json` / `calib_from_npy` + `CalibData::check`) — against a fixed
+//! one-input model. Any panic is a bug.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ppq_playground::front::calib::{calib_from_json, calib_from_npy};
+use ppq_playground::graph::BaseGraph;
+use ppq_playground::graph::calib::{CalibSample, check_samples, read_calib_json, read_npy};
+use ppq_playground::graph::validate::inspect_onnx;
+use std::sync::OnceLock;
+
+fn model() -> Option<&'static BaseGraph> {
+    static MODEL: OnceLock<Option<BaseGraph>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| inspect_onnx(include_bytes!("../../tests/corpus/models/good_small.onnx")).ok().map(|m| m.0))
+        .as_ref()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(graph) = model() else { return };
+    // The first byte picks the reader so one corpus covers both formats.
+    let Some((&which, rest)) = data.split_first() else { return };
+    let samples = if which & 1 == 0 {
+        read_calib_json(rest).ok()
+    } else {
+        read_npy("fuzz.npy", rest).ok().map(|t| vec![CalibSample::from([("x".to_string(), t)])])
+    };
+    if let Some(samples) = samples {
+        let _ = check_samples(graph, &samples);
+    }
+    let front = if which & 1 == 0 {
+        std::str::from_utf8(rest).ok().and_then(|t| calib_from_json(t).ok())
+    } else {
+        calib_from_npy(rest).ok()
+    };
+    if let Some(data) = front {
+        let _ = data.check("x", Some(&[None, Some(3), Some(8), Some(8)]));
+    }
+});
