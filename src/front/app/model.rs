@@ -13,45 +13,6 @@ use crate::pipeline::record::{Record, ScaleValue, TqcRecord};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// TensorRT's quantizable op types (PPQ 0.6.6 `TensorRTQuantizer.quant_operation_types`), used to dispatch a
-/// user's own model the way the TRT_INT8 samples were dispatched.
-const TRT_QUANT_TYPES: &[&str] = &[
-    "Conv",
-    "ConvTranspose",
-    "Gemm",
-    "Relu",
-    "PRelu",
-    "Clip",
-    "Pad",
-    "Resize",
-    "MaxPool",
-    "AveragePool",
-    "GlobalMaxPool",
-    "GlobalAveragePool",
-    "Softmax",
-    "Mul",
-    "Add",
-    "Max",
-    "Sub",
-    "Div",
-    "Reshape",
-    "LeakyRelu",
-    "Concat",
-    "Sigmoid",
-    "Interp",
-    "ReduceMean",
-    "Transpose",
-    "Slice",
-    "Flatten",
-    "HardSwish",
-    "HardSigmoid",
-    "MatMul",
-    "Attention",
-    "LayerNormalization",
-    "Gelu",
-    "PPQBiasFusedMatMul",
-];
-
 /// What a node of the drawing stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
@@ -358,8 +319,10 @@ impl ViewModel {
 pub fn parse_graph(name: &str, bytes: &[u8]) -> Result<BaseGraph, String> {
     let (mut graph, _) = inspect_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
     format_graph(&mut graph, FormatVersion::V066).map_err(|e| format!("{name}: formatting failed: {e}"))?;
-    dispatch_graph(&mut graph, TRT_QUANT_TYPES, &[]);
-    resolve_platforms(&mut graph, TargetPlatform::TrtInt8, TRT_QUANT_TYPES);
+    // a user's own model is drawn dispatched the way the TRT_INT8 samples are (the quantizer owns the op list)
+    let quant_types = crate::pipeline::QuantizerKind::TrtInt8.quant_operation_types(crate::core::StateModel::Ppq066);
+    dispatch_graph(&mut graph, &quant_types, &[]);
+    resolve_platforms(&mut graph, TargetPlatform::TrtInt8, &quant_types);
     if graph.num_ops() == 0 {
         return Err(format!("{name}: the model has no operations to show"));
     }
