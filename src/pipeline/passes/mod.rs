@@ -22,40 +22,8 @@ use crate::core::state::StateModel;
 use calibration::CalibrationData;
 use serde::Serialize;
 
-/// PPQ's `PASSIVE_OPERATIONS` (`ppq/core/common.py`), including the faithful 'DropoutSlice' typo: a
-/// missing comma joins 'Dropout' and 'Slice', so neither is passive in PPQ (spec §6.4).
-pub const PASSIVE_OPERATIONS: &[&str] = &[
-    "MaxPool",
-    "GlobalMaxPool",
-    "Reshape",
-    "Flatten",
-    "Identity",
-    "DropoutSlice",
-    "Pad",
-    "Split",
-    "Transpose",
-    "Interp",
-    "Squeeze",
-    "Unsqueeze",
-];
-
-/// `PASSIVE_OPERATIONS` with the typo corrected ('Dropout' and 'Slice' as two entries), used under
-/// `Quirks::Fixed`.
-pub const PASSIVE_OPERATIONS_FIXED: &[&str] = &[
-    "MaxPool",
-    "GlobalMaxPool",
-    "Reshape",
-    "Flatten",
-    "Identity",
-    "Dropout",
-    "Slice",
-    "Pad",
-    "Split",
-    "Transpose",
-    "Interp",
-    "Squeeze",
-    "Unsqueeze",
-];
+/// PPQ's `PASSIVE_OPERATIONS` tables live with the quantizer's socket rules; the passes read the same lists.
+pub use crate::pipeline::quantizer::socket::{PASSIVE_OPERATIONS, PASSIVE_OPERATIONS_FIXED};
 
 /// PPQ 0.6.5.1's `PASSIVE_OPERATIONS`: the 0.6.6 list (typo included) plus 'Resize', which the 0.6.5
 /// reference runs fuse with its input (c_soi: `resize:out0` joins `resize:in0` in QuantizeFusionPass).
