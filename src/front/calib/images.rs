@@ -77,7 +77,8 @@ fn decode(
     limits.max_alloc = Some(256 << 20);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| format!("image '{name}': {e}"))?;
-    let (tw, th) = (u32::try_from(w).map_err(|_| "width")?, u32::try_from(h).map_err(|_| "height")?);
+    let side = |d: usize| u32::try_from(d).map_err(|_| format!("image size {h}×{w} is too large"));
+    let (tw, th) = (side(w)?, side(h)?);
     let mut out = vec![0f32; c * h * w];
     if c == 1 {
         let gray = img.to_luma8();

@@ -3,7 +3,7 @@
 //! the per-pass lines on stdout.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 /// A bar over the pipeline's passes.
@@ -29,9 +29,11 @@ impl PassBar {
         self.bar.set_message(pass.to_string());
     }
 
-    /// Prints a line on stdout without tearing the bar.
+    /// Prints a line on stdout without tearing the bar (a closed stdout, e.g. `| head`, is not an error).
     pub fn println(&self, line: &str) {
-        self.bar.suspend(|| println!("{line}"));
+        self.bar.suspend(|| {
+            let _ = writeln!(std::io::stdout(), "{line}");
+        });
     }
 
     /// Removes the bar.
