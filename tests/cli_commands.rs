@@ -104,6 +104,19 @@ fn bad_model_files_are_errors() {
         |m: &Path| bin(&["run", m.to_str().unwrap(), "--input", x.to_str().unwrap(), "--out", y.to_str().unwrap()]);
     assert_user_error(&run(&garbage), "garbage.onnx");
     assert_user_error(&run(&truncated), "truncated.onnx");
+    let (g, o) = (garbage.to_str().unwrap(), d.join("out"));
+    for sub in ["quantize", "analyse"] {
+        let mut args = vec![sub, g, "--calib", x.to_str().unwrap()];
+        if sub == "quantize" {
+            args.extend(["--out", o.to_str().unwrap()]);
+        }
+        assert_user_error(&bin(&args), "garbage.onnx");
+    }
+    let tqc = reference_dir().join("ppq-0.6.6/b_residual/TRT_INT8__minmax/tqc.json");
+    assert_user_error(
+        &bin(&["export", g, "--tqc", tqc.to_str().unwrap(), "--out", o.to_str().unwrap()]),
+        "garbage.onnx",
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 
