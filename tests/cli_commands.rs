@@ -39,7 +39,7 @@ fn assert_user_error(o: &Output, needle: &str) {
 fn help_on_every_subcommand() {
     let top = bin(&["--help"]);
     assert_eq!(top.status.code(), Some(0));
-    for sub in ["selfcheck", "states", "inspect", "quantize", "export"] {
+    for sub in ["selfcheck", "states", "inspect", "quantize", "analyse", "run", "export"] {
         assert!(text(&top.stdout).contains(sub), "top-level help lists {sub}");
         let o = bin(&[sub, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{sub} --help");
@@ -54,6 +54,12 @@ fn usage_errors_exit_2() {
         &["inspect"],
         &["quantize", "m.onnx"],
         &["quantize", "m.onnx", "--calib", "c.npy", "--out", "o", "--observer", "best"],
+        &["quantize", "m.onnx", "--calib", "c.npy", "--out", "o", "--calib-algorithm", "best"],
+        &["quantize", "m.onnx", "--calib", "c.npy", "--out", "o", "--profile", "ppq-0.7"],
+        &["quantize", "m.onnx", "--calib", "c.npy", "--out", "o", "--concat-alignment", "Align to Middle"],
+        &["quantize", "m.onnx", "--calib", "c.npy", "--out", "o", "--force-overlap", "maybe"],
+        &["run", "m.onnx", "--out", "y.npy"],
+        &["run", "m.onnx", "--input", "x.npy"],
     ] {
         let o = bin(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
@@ -92,6 +98,25 @@ fn bad_model_files_are_errors() {
     assert_user_error(&bin(&["inspect", "/nonexistent/model.onnx"]), "/nonexistent/model.onnx");
     assert_user_error(&bin(&["inspect", garbage.to_str().unwrap()]), "garbage.onnx");
     assert_user_error(&bin(&["inspect", truncated.to_str().unwrap(), "--json"]), "truncated.onnx");
+    let x = reference_dir().join("calib/b_residual_calib.npy");
+    let y = d.join("y.npy");
+    let run =
+        |m: &Path| bin(&["run", m.to_str().unwrap(), "--input", x.to_str().unwrap(), "--out", y.to_str().unwrap()]);
+    assert_user_error(&run(&garbage), "garbage.onnx");
+    assert_user_error(&run(&truncated), "truncated.onnx");
+    let (g, o) = (garbage.to_str().unwrap(), d.join("out"));
+    for sub in ["quantize", "analyse"] {
+        let mut args = vec![sub, g, "--calib", x.to_str().unwrap()];
+        if sub == "quantize" {
+            args.extend(["--out", o.to_str().unwrap()]);
+        }
+        assert_user_error(&bin(&args), "garbage.onnx");
+    }
+    let tqc = reference_dir().join("ppq-0.6.6/b_residual/TRT_INT8__minmax/tqc.json");
+    assert_user_error(
+        &bin(&["export", g, "--tqc", tqc.to_str().unwrap(), "--out", o.to_str().unwrap()]),
+        "garbage.onnx",
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -157,7 +182,7 @@ fn export_writes_every_file_and_trt_json_matches_ppq() {
         let o =
             bin(&["export", &model(m), "--tqc", dir.join("tqc.json").to_str().unwrap(), "--out", d.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{run}: {}", text(&o.stderr));
-        for f in ["tqc.json", "onnx_cfg.json", "baked.onnx", "qdq.onnx", "report.md"] {
+        for f in ["tqc.json", "quant_config.json", "model.baked.onnx", "model.qdq.onnx", "report.md"] {
             assert!(d.join(f).is_file(), "{run}: {f} written");
         }
         let ours: serde_json::Value =

@@ -1,5 +1,5 @@
 //! `ppq-playground quantize` end to end: the CLI's tqc.json equals real PPQ 0.6.6's (or, with
-//! `--state-model ppq-0.6.5`, PPQ 0.6.5.1's) for the same model, platform and calibration data, and every
+//! `--profile ppq-0.6.5`, PPQ 0.6.5.1's) for the same model, platform and calibration data, and every
 //! export file is written.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -29,11 +29,11 @@ fn quantize_and_compare_with(model: &str, platform: &str, version: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_ppq-playground"))
         .args(["quantize", r.join(format!("models/{model}.onnx")).to_str().unwrap()])
         .args(["--calib", r.join(format!("calib/{model}_calib.npy")).to_str().unwrap()])
-        .args(["--platform", platform, "--state-model", version, "--out", out.to_str().unwrap()])
+        .args(["--platform", platform, "--profile", version, "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    for f in ["tqc.json", "trace.json", "onnx_cfg.json", "baked.onnx", "qdq.onnx", "report.md"] {
+    for f in ["tqc.json", "trace.json", "quant_config.json", "model.baked.onnx", "model.qdq.onnx", "report.md"] {
         assert!(out.join(f).exists(), "{f} missing");
     }
     let ours: Vec<Record> = serde_json::from_slice(&std::fs::read(out.join("tqc.json")).unwrap()).unwrap();

@@ -1,12 +1,12 @@
-//! Arbitrary bytes as calibration data through both readers — `graph::calib` (JSON/.npy + `check_samples`) and
-//! the CLI's `front::calib` (`calib_from_json` / `calib_from_npy` + `CalibData::check`) — against a fixed
-//! one-input model. Any panic is a bug.
+//! Arbitrary bytes as calibration data through every reader of `front::calib` — per-input JSON / `.npy` +
+//! `check_samples`, and the pipeline's `calib_from_json` / `calib_from_npy` / `calib_from_npz` +
+//! `CalibData::check` — against a fixed one-input model. Any panic is a bug.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ppq_playground::front::calib::{calib_from_json, calib_from_npy};
+use ppq_playground::front::calib::{calib_from_json, calib_from_npy, calib_from_npz};
 use ppq_playground::graph::BaseGraph;
-use ppq_playground::graph::calib::{CalibSample, check_samples, read_calib_json, read_npy};
+use ppq_playground::front::calib::{CalibSample, check_samples, read_calib_json, read_npy};
 use ppq_playground::graph::validate::inspect_onnx;
 use std::sync::OnceLock;
 
@@ -29,12 +29,12 @@ fuzz_target!(|data: &[u8]| {
     if let Some(samples) = samples {
         let _ = check_samples(graph, &samples);
     }
-    let front = if which & 1 == 0 {
-        std::str::from_utf8(rest).ok().and_then(|t| calib_from_json(t).ok())
-    } else {
-        calib_from_npy(rest).ok()
+    let front = match which % 3 {
+        0 => std::str::from_utf8(rest).ok().and_then(|t| calib_from_json(t).ok()).into_iter().collect(),
+        1 => calib_from_npy(rest).ok().into_iter().collect(),
+        _ => calib_from_npz(rest).unwrap_or_default(),
     };
-    if let Some(data) = front {
-        let _ = data.check("x", Some(&[None, Some(3), Some(8), Some(8)]));
+    for data in front {
+        let _ = data.conform(Some(&[None, Some(3), Some(8), Some(8)])).check("x", Some(&[None, Some(3), Some(8), Some(8)]));
     }
 });

@@ -8,6 +8,7 @@
 use crate::core::platform::TargetPlatform;
 use crate::core::quirks::Quirks;
 use crate::core::state::StateModel;
+use crate::front::session::{self, SessionSettings};
 use crate::pipeline::setting::{AlignmentMethod, QuantizationSetting};
 
 /// Observers the page offers (the activation observer of RuntimeCalibrationPass).
@@ -38,8 +39,12 @@ pub struct Experiment {
     pub concat: Option<AlignmentMethod>,
     /// Pooling alignment.
     pub pooling: Option<AlignmentMethod>,
+    /// Resize alignment.
+    pub resize: Option<AlignmentMethod>,
     /// `force_overlap` (`None`: the default, true).
     pub force_overlap: Option<bool>,
+    /// Skip ParameterBakingPass (`bake=0`).
+    pub no_baking: bool,
     /// Pass position (snapshot index; `None`: the final state).
     pub pass: Option<usize>,
     /// Selected op name.
@@ -67,7 +72,9 @@ impl Default for Experiment {
             elementwise: None,
             concat: None,
             pooling: None,
+            resize: None,
             force_overlap: None,
+            no_baking: false,
             pass: None,
             op: None,
             tqc: None,
@@ -157,13 +164,16 @@ impl Experiment {
         if self.observer != d.observer {
             kv.push(("obs", self.observer.clone()));
         }
-        for (k, v) in [("ew", self.elementwise), ("cat", self.concat), ("pool", self.pooling)] {
+        for (k, v) in [("ew", self.elementwise), ("cat", self.concat), ("pool", self.pooling), ("rs", self.resize)] {
             if let Some(m) = v {
                 kv.push((k, method_code(m).into()));
             }
         }
         if let Some(f) = self.force_overlap {
             kv.push(("fo", if f { "1" } else { "0" }.into()));
+        }
+        if self.no_baking {
+            kv.push(("bake", "0".into()));
         }
         if self.seed != 0 {
             kv.push(("seed", self.seed.to_string()));
@@ -231,6 +241,14 @@ impl Experiment {
             "ew" => self.elementwise = Some(method(v)?),
             "cat" => self.concat = Some(method(v)?),
             "pool" => self.pooling = Some(method(v)?),
+            "rs" => self.resize = Some(method(v)?),
+            "bake" => {
+                self.no_baking = match v {
+                    "1" | "true" => false,
+                    "0" | "false" => true,
+                    _ => return Err(bad("bake is 1 or 0")),
+                }
+            }
             "fo" => {
                 self.force_overlap = Some(match v {
                     "1" | "true" => true,
@@ -284,29 +302,28 @@ impl Experiment {
         view.to_hash()
     }
 
-    /// The pipeline platform and setting this experiment asks for; errors are sentences.
+    /// The quantization choices of this experiment as the CLI and the worker hold them.
+    pub fn session_settings(&self) -> SessionSettings {
+        SessionSettings {
+            platform: self.platform.clone(),
+            state_model: self.state_model.name().into(),
+            quirks: self.quirks.name().into(),
+            observer: self.observer.clone(),
+            steps: None,
+            keep_float: Vec::new(),
+            elementwise_alignment: self.elementwise,
+            concat_alignment: self.concat,
+            pooling_alignment: self.pooling,
+            resize_alignment: self.resize,
+            force_overlap: self.force_overlap,
+            no_baking: self.no_baking,
+        }
+    }
+
+    /// The pipeline platform and setting this experiment asks for (through the same
+    /// [`session::quantization_setting`] as the CLI; PPQ's default 32 calibration steps); errors are sentences.
     pub fn to_setting(&self) -> Result<(TargetPlatform, QuantizationSetting), String> {
-        let platform =
-            TargetPlatform::from_name(&self.platform).ok_or_else(|| format!("unknown platform '{}'", self.platform))?;
-        let mut s = QuantizationSetting::for_platform(platform);
-        s.state_model = self.state_model;
-        s.quirks = self.quirks;
-        s.quantize_activation_setting.calib_algorithm = Some(self.observer.clone());
-        let a = &mut s.quantize_alignment_setting;
-        if let Some(m) = self.elementwise {
-            a.elementwise_alignment = m;
-        }
-        if let Some(m) = self.concat {
-            a.concat_alignment = m;
-        }
-        if let Some(m) = self.pooling {
-            a.pooling_alignment = m;
-        }
-        if let Some(f) = self.force_overlap {
-            a.force_overlap = f;
-        }
-        s.validate().map_err(|e| e.to_string())?;
-        Ok((platform, s))
+        session::quantization_setting(&self.session_settings(), 32)
     }
 
     /// One line naming the settings that differ from the defaults (`PPL_DSP_INT8 · ew none`).
@@ -315,13 +332,18 @@ impl Experiment {
         if self.observer != "minmax" {
             parts.push(self.observer.clone());
         }
-        for (k, v) in [("Add", self.elementwise), ("Concat", self.concat), ("Pool", self.pooling)] {
+        for (k, v) in
+            [("Add", self.elementwise), ("Concat", self.concat), ("Pool", self.pooling), ("Resize", self.resize)]
+        {
             if let Some(m) = v {
                 parts.push(format!("{k}: {}", m.name()));
             }
         }
         if let Some(f) = self.force_overlap {
             parts.push(format!("force_overlap={f}"));
+        }
+        if self.no_baking {
+            parts.push("no baking".into());
         }
         if self.seed != 0 {
             parts.push(format!("seed {}", self.seed));
@@ -353,7 +375,9 @@ mod tests {
             elementwise: Some(AlignmentMethod::None),
             concat: Some(AlignmentMethod::AlignToLarge),
             pooling: Some(AlignmentMethod::AlignToOutput),
+            resize: Some(AlignmentMethod::None),
             force_overlap: Some(false),
+            no_baking: true,
             pass: Some(5),
             op: Some("add & co/ü".into()),
             tqc: Some("add:in0:c2".into()),
@@ -440,6 +464,11 @@ mod tests {
         assert!(!s.quantize_alignment_setting.force_overlap);
         let (bad, _) = Experiment::from_hash("#cat=input");
         assert!(bad.to_setting().unwrap_err().contains("concat_alignment"));
+        let (e, w) = Experiment::from_hash("#rs=none&bake=0");
+        assert!(w.is_empty());
+        let (_, s) = e.to_setting().unwrap();
+        assert_eq!(s.quantize_alignment_setting.resize_alignment, AlignmentMethod::None);
+        assert!(!s.quantize_parameter_setting.baking_parameter);
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl From<&PassReport> for PassView {
 /// One export file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileView {
-    /// The CLI's file name (`qdq.onnx`).
+    /// The CLI's file name (`model.qdq.onnx`).
     pub name: String,
     /// Contents.
     pub bytes: Vec<u8>,

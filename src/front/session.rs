@@ -16,6 +16,7 @@ use crate::pipeline::export::{
     ExportInput, LayerSnr, ReportInput, baked_onnx, onnx_config_json, qdq_onnx, report_markdown, tqc_json, tqc_records,
     trt_json,
 };
+use crate::pipeline::setting::AlignmentMethod;
 use crate::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version, graphwise_error};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -40,6 +41,24 @@ pub struct SessionSettings {
     /// Ops kept in float: dispatched to FP32 before quantizer init, as PPQ users do with a dispatching table.
     #[serde(default)]
     pub keep_float: Vec<String>,
+    /// Add/Sub/Sum alignment (`None`: the platform's default).
+    #[serde(default)]
+    pub elementwise_alignment: Option<AlignmentMethod>,
+    /// Concat alignment (`None`: the platform's default).
+    #[serde(default)]
+    pub concat_alignment: Option<AlignmentMethod>,
+    /// AveragePool/GlobalAveragePool alignment (`None`: the platform's default).
+    #[serde(default)]
+    pub pooling_alignment: Option<AlignmentMethod>,
+    /// Resize alignment (`None`: the platform's default).
+    #[serde(default)]
+    pub resize_alignment: Option<AlignmentMethod>,
+    /// QuantAlignmentPass's `force_overlap` (`None`: PPQ's default, true).
+    #[serde(default)]
+    pub force_overlap: Option<bool>,
+    /// Skip ParameterBakingPass (PPQ's `baking_parameter = False`).
+    #[serde(default)]
+    pub no_baking: bool,
 }
 
 impl Default for SessionSettings {
@@ -51,6 +70,12 @@ impl Default for SessionSettings {
             observer: "minmax".into(),
             steps: None,
             keep_float: Vec::new(),
+            elementwise_alignment: None,
+            concat_alignment: None,
+            pooling_alignment: None,
+            resize_alignment: None,
+            force_overlap: None,
+            no_baking: false,
         }
     }
 }
@@ -82,6 +107,15 @@ pub fn check_calib(g: &BaseGraph, data: &CalibData) -> Result<(), String> {
         return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len()));
     };
     data.check(&g.var(input).name, declared_dims(g, input).as_deref())
+}
+
+/// `data` with its sample shape adapted to the model's single input ([`CalibData::conform`]: a batch axis of
+/// 1 is added when the samples lack it).
+pub fn conform_calib(g: &BaseGraph, data: &CalibData) -> CalibData {
+    match g.inputs[..] {
+        [input] => data.clone().conform(declared_dims(g, input).as_deref()),
+        _ => data.clone(),
+    }
 }
 
 /// The number of samples to calibrate on: `steps`, or all of them.
@@ -117,8 +151,46 @@ pub fn quantization_setting(s: &SessionSettings, n: usize) -> Result<(TargetPlat
     setting.quantize_activation_setting.calib_algorithm = Some(s.observer.clone());
     setting.quantize_activation_setting.calib_steps =
         u32::try_from(n).map_err(|_| format!("--steps {n} is too large"))?;
+    apply_choices(s, &mut setting);
     setting.validate().map_err(|e| e.to_string())?;
     Ok((platform, setting))
+}
+
+/// Writes the alignment, overlap and baking choices that are set into `setting` (the rest keep the
+/// platform's defaults). Shared by [`quantization_setting`] and the page's experiment.
+pub fn apply_choices(s: &SessionSettings, setting: &mut QuantizationSetting) {
+    let a = &mut setting.quantize_alignment_setting;
+    for (choice, slot) in [
+        (s.elementwise_alignment, &mut a.elementwise_alignment),
+        (s.concat_alignment, &mut a.concat_alignment),
+        (s.pooling_alignment, &mut a.pooling_alignment),
+        (s.resize_alignment, &mut a.resize_alignment),
+    ] {
+        if let Some(m) = choice {
+            *slot = m;
+        }
+    }
+    if let Some(f) = s.force_overlap {
+        a.force_overlap = f;
+    }
+    if s.no_baking {
+        setting.quantize_parameter_setting.baking_parameter = false;
+    }
+}
+
+/// Parses an alignment method as PPQ spells it (`Align to Large`) or in kebab-case (`align-to-large`).
+pub fn alignment_from_name(s: &str) -> Option<AlignmentMethod> {
+    AlignmentMethod::from_name(s).or_else(|| {
+        let kebab = s.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        [
+            AlignmentMethod::AlignToLarge,
+            AlignmentMethod::AlignToOutput,
+            AlignmentMethod::AlignToInput,
+            AlignmentMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.name().to_ascii_lowercase().replace(' ', "-") == kebab)
+    })
 }
 
 /// `count` samples uniform in [-1, 1) for the model's single input, from `seed` (xorshift64*; unknown or
@@ -163,6 +235,7 @@ pub fn prepare(
     settings: &SessionSettings,
 ) -> Result<(Pipeline, CalibrationData, usize), String> {
     let n = sample_count(settings, data)?;
+    let data = &conform_calib(&graph, data);
     check_calib(&graph, data)?;
     let (platform, setting) = quantization_setting(settings, n)?;
     format_graph(&mut graph, format_version(setting.state_model)).map_err(|e| e.to_string())?;
@@ -188,10 +261,33 @@ pub fn setting_lines(settings: &SessionSettings, samples: usize) -> Vec<(String,
     if !settings.keep_float.is_empty() {
         lines.push(("kept in float (dispatched to FP32)".into(), settings.keep_float.join(", ")));
     }
+    for (what, m) in [
+        ("elementwise alignment", settings.elementwise_alignment),
+        ("concat alignment", settings.concat_alignment),
+        ("pooling alignment", settings.pooling_alignment),
+        ("resize alignment", settings.resize_alignment),
+    ] {
+        if let Some(m) = m {
+            lines.push((what.into(), m.name().into()));
+        }
+    }
+    if let Some(f) = settings.force_overlap {
+        lines.push(("force overlap".into(), f.to_string()));
+    }
+    if settings.no_baking {
+        lines.push(("parameter baking".into(), "off".into()));
+    }
     lines
 }
 
-/// One export file: its name in an output folder (`qdq.onnx`) and its bytes.
+/// File name of PPQ's OnnxExporter quantization config.
+pub const QUANT_CONFIG: &str = "quant_config.json";
+/// File name of the baked model.
+pub const BAKED_ONNX: &str = "model.baked.onnx";
+/// File name of the QDQ model.
+pub const QDQ_ONNX: &str = "model.qdq.onnx";
+
+/// One export file: its name in an output folder (`model.qdq.onnx`) and its bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportFile {
     /// File name, as the CLI writes it.
@@ -200,8 +296,8 @@ pub struct ExportFile {
     pub bytes: Vec<u8>,
 }
 
-/// Every export of the pipeline's current state, in the CLI's order: `tqc.json`, `onnx_cfg.json`,
-/// `trt.json` (TRT_INT8 only), `baked.onnx`, `qdq.onnx`, `report.md`, `trace.json`. With calibration
+/// Every export of the pipeline's current state, in the CLI's order: `tqc.json`, `quant_config.json`,
+/// `trt.json` (TRT_INT8 only), `model.baked.onnx`, `model.qdq.onnx`, `report.md`, `trace.json`. With calibration
 /// batches, `report.md` gets the per-layer SNR of the quantized simulation against the fp32 graph.
 pub fn exports(
     pipeline: &Pipeline,
@@ -230,13 +326,13 @@ pub fn exports(
     let e = |e: crate::pipeline::export::ExportError| e.to_string();
     let mut out = vec![
         ExportFile { name: "tqc.json", bytes: tqc_json(&records).map_err(e)?.into_bytes() },
-        ExportFile { name: "onnx_cfg.json", bytes: onnx_config_json(&input).map_err(e)?.into_bytes() },
+        ExportFile { name: QUANT_CONFIG, bytes: onnx_config_json(&input).map_err(e)?.into_bytes() },
     ];
     if input.tqcs.iter().any(|t| t.record.platform == "TRT_INT8") {
         out.push(ExportFile { name: "trt.json", bytes: trt_json(&input).map_err(e)?.into_bytes() });
     }
-    out.push(ExportFile { name: "baked.onnx", bytes: baked_onnx(&input).map_err(e)? });
-    out.push(ExportFile { name: "qdq.onnx", bytes: qdq_onnx(&input).map_err(e)? });
+    out.push(ExportFile { name: BAKED_ONNX, bytes: baked_onnx(&input).map_err(e)? });
+    out.push(ExportFile { name: QDQ_ONNX, bytes: qdq_onnx(&input).map_err(e)? });
     out.push(ExportFile { name: "report.md", bytes: report_markdown(&report).into_bytes() });
     let trace = serde_json::to_string_pretty(pipeline.trace()).map_err(|e| e.to_string())?;
     out.push(ExportFile { name: "trace.json", bytes: trace.into_bytes() });

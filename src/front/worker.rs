@@ -154,7 +154,7 @@ mod tests {
         w.handle(Request::RunAll, &mut |r| out.push(r));
         let Some(Response::State(s)) = out.pop() else { panic!("run all") };
         assert_eq!(s.position, s.passes.len());
-        assert!(s.files.iter().any(|f| f.name == "qdq.onnx"), "{:?}", s.export_error);
+        assert!(s.files.iter().any(|f| f.name == "model.qdq.onnx"), "{:?}", s.export_error);
         assert!(out.iter().any(|r| matches!(r, Response::Progress { .. })));
         w.handle(Request::Reset, &mut |r| out.push(r));
         let Some(Response::State(s)) = out.pop() else { panic!("reset") };

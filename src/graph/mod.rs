@@ -2,7 +2,6 @@
 //! Depends only on [`crate::core`].
 
 pub mod attribute;
-pub mod calib;
 pub mod dispatch;
 pub mod error;
 pub mod executor;

@@ -11,6 +11,7 @@ pub mod passes;
 pub mod quantizer;
 pub mod record;
 pub mod records;
+pub mod replay;
 pub mod setting;
 pub mod simulate;
 

@@ -1,4 +1,4 @@
-//! The experiment controls: platform, state model, quirks, observer, alignment methods, force_overlap, the
+//! The experiment controls: platform, state model, quirks, observer, alignment methods, force_overlap, baking, the
 //! random-input seed and a second setting to compare with. Every change becomes a new URL hash.
 
 use crate::front::experiment::{Experiment, OBSERVERS, PLATFORMS};
@@ -88,6 +88,10 @@ pub fn experiment_panel(p: &PanelProps) -> Html {
                     e.pooling = None;
                     Ok(())
                 }
+                "rs" if v.is_empty() => {
+                    e.resize = None;
+                    Ok(())
+                }
                 "vs" if v.is_empty() => {
                     e.compare = None;
                     Ok(())
@@ -119,6 +123,14 @@ pub fn experiment_panel(p: &PanelProps) -> Html {
             }
         })
     };
+    let bake_change = {
+        let cb = set("bake");
+        Callback::from(move |ev: Event| {
+            if let Some(i) = ev.target_dyn_into::<HtmlInputElement>() {
+                cb.emit(if i.checked() { "1" } else { "0" }.into());
+            }
+        })
+    };
     let vs: Vec<(&str, &str)> =
         std::iter::once(("", "—")).chain(COMPARE_PRESETS.iter().map(|(label, v)| (*v, *label))).collect();
     let custom_vs = e.compare.as_deref().filter(|c| !COMPARE_PRESETS.iter().any(|(_, v)| v == c));
@@ -141,9 +153,15 @@ pub fn experiment_panel(p: &PanelProps) -> Html {
                         &[("", "default"), ("large", "Align to Large"), ("output", "Align to Output"), ("none", "None")], set("cat")) }
                     { select("exp-pool", "Pooling", code(e.pooling),
                         &[("", "default"), ("input", "Align to Input"), ("output", "Align to Output"), ("none", "None")], set("pool")) }
+                    { select("exp-rs", "Resize", code(e.resize),
+                        &[("", "default"), ("input", "Align to Input"), ("output", "Align to Output"), ("none", "None")], set("rs")) }
                     <label class="field check">
                         <input id="exp-fo" type="checkbox" checked={e.force_overlap.unwrap_or(true)} onchange={fo_change} />
                         <span>{ "force_overlap" }</span>
+                    </label>
+                    <label class="field check">
+                        <input id="exp-bake" type="checkbox" checked={!e.no_baking} onchange={bake_change} />
+                        <span>{ "bake parameters" }</span>
                     </label>
                     <label class="field">
                         <span>{ "Input seed" }</span>

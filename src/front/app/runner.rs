@@ -68,9 +68,9 @@ impl Drop for WorkerHandle {
 /// Label, download-name suffix and MIME type of each export the worker names.
 fn describe(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
     Some(match name {
-        "qdq.onnx" => ("QDQ ONNX", "qdq.onnx", "application/octet-stream"),
-        "baked.onnx" => ("Baked ONNX", "baked.onnx", "application/octet-stream"),
-        "onnx_cfg.json" => ("Quant config", "quant_config.json", "application/json"),
+        "model.qdq.onnx" => ("QDQ ONNX", "qdq.onnx", "application/octet-stream"),
+        "model.baked.onnx" => ("Baked ONNX", "baked.onnx", "application/octet-stream"),
+        "quant_config.json" => ("Quant config", "quant_config.json", "application/json"),
         "trt.json" => ("TensorRT config", "trt.json", "application/json"),
         "tqc.json" => ("TQC records", "tqc.json", "application/json"),
         "trace.json" => ("Trace", "trace.json", "application/json"),
@@ -89,7 +89,8 @@ fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
 
 /// Download links `<model>_<platform>_<file>` for the worker's files (QDQ first); an error if one failed.
 pub fn downloads(model: &str, platform: &str, files: &[FileView]) -> (Vec<Download>, Option<String>) {
-    let order = ["qdq.onnx", "baked.onnx", "onnx_cfg.json", "trt.json", "tqc.json", "trace.json", "report.md"];
+    let order =
+        ["model.qdq.onnx", "model.baked.onnx", "quant_config.json", "trt.json", "tqc.json", "trace.json", "report.md"];
     let mut out = Vec::new();
     let mut err = None;
     for f in order.iter().filter_map(|n| files.iter().find(|f| f.name == *n)) {

@@ -2,9 +2,11 @@
 
 use super::Command;
 use super::inspect::{summarize, summary_text};
-use super::{ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
-use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
-use crate::front::session::{self, SessionSettings};
+use super::{ChannelOrderArg, ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
+use crate::front::calib::{
+    CalibData, ImageOptions, calib_from_images, calib_from_json, calib_from_npy, calib_from_npz,
+};
+use crate::front::session::{self, BAKED_ONNX, QDQ_ONNX, QUANT_CONFIG, SessionSettings, declared_dims};
 use crate::graph::BaseGraph;
 use crate::graph::format::{FormatVersion, format_graph};
 use crate::graph::validate::inspect_onnx;
@@ -32,6 +34,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::Export { model, tqc, out } => export(&model, &tqc, &out)?,
         Command::Quantize { run, out } => quantize(&run, &out)?,
         Command::Analyse { run, json } => super::analyse::analyse(&run, json)?,
+        Command::Run(args) => super::run::run(&args)?,
     }
     Ok(())
 }
@@ -46,16 +49,73 @@ pub fn load_model(path: &Path) -> Result<BaseGraph, String> {
     inspect_onnx(&read(path)?).map(|(g, _)| g).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Reads calibration data by extension (`.npy`, else JSON).
-pub fn load_calib(path: &Path) -> Result<CalibData, String> {
-    let bytes = read(path)?;
-    let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-    let parsed = if is_npy {
-        calib_from_npy(&bytes)
-    } else {
-        calib_from_json(std::str::from_utf8(&bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?)
+/// Image files of a folder (`.png`, `.jpg`, `.jpeg`), sorted by name, with their bytes.
+fn image_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let p = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if p.is_file() && matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
+            paths.push(p);
+        }
+    }
+    paths.sort();
+    if paths.len() > crate::front::calib::MAX_CALIB_SAMPLES {
+        return Err(format!(
+            "{}: {} images (limit {})",
+            dir.display(),
+            paths.len(),
+            crate::front::calib::MAX_CALIB_SAMPLES
+        ));
+    }
+    paths
+        .iter()
+        .map(|p| Ok((p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()), read(p)?)))
+        .collect()
+}
+
+/// Reads calibration data for the model's single input: a folder of images, `.npy`, `.npz` (the array named
+/// after the input, or its only array) or JSON (by extension).
+pub fn load_calib(path: &Path, g: &BaseGraph, a: &PipelineArgs) -> Result<CalibData, String> {
+    let at = |e: String| format!("{}: {e}", path.display());
+    let input = match g.inputs[..] {
+        [v] => v,
+        _ => return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len())),
     };
-    parsed.map_err(|e| format!("{}: {e}", path.display()))
+    let name = g.var(input).name.clone();
+    if path.is_dir() {
+        let size = match a.image_size.as_deref() {
+            None => None,
+            Some(&[h, w]) => Some((h, w)),
+            Some(other) => return Err(format!("--image-size takes H,W, got {} values", other.len())),
+        };
+        let opts = ImageOptions {
+            size,
+            mean: a.mean.clone().unwrap_or_default(),
+            std: a.std.clone().unwrap_or_default(),
+            bgr: a.channel_order == ChannelOrderArg::Bgr,
+        };
+        let files = image_files(path)?;
+        return calib_from_images(&files, &name, declared_dims(g, input).as_deref(), &opts).map_err(at);
+    }
+    let bytes = read(path)?;
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("npy") => calib_from_npy(&bytes).map_err(at),
+        Some("npz") => {
+            let mut arrays = calib_from_npz(&bytes).map_err(at)?;
+            let names: Vec<String> = arrays.iter().filter_map(|c| c.input_name.clone()).collect();
+            let found = match arrays.iter().position(|c| c.input_name.as_deref() == Some(name.as_str())) {
+                Some(i) => Some(arrays.swap_remove(i)),
+                None if arrays.len() == 1 => arrays.pop().map(|c| CalibData { input_name: None, ..c }),
+                None => None,
+            };
+            found
+                .ok_or_else(|| at(format!("no array named '{name}' (the model's input); arrays: {}", names.join(", "))))
+        }
+        _ => calib_from_json(std::str::from_utf8(&bytes).map_err(|_| at("not UTF-8 text".into()))?).map_err(at),
+    }
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
@@ -75,16 +135,16 @@ pub fn write_exports(
     let e = |e: crate::pipeline::export::ExportError| e.to_string();
     write(out, "tqc.json", tqc_json(records).map_err(e)?.as_bytes())?;
     written.push("tqc.json");
-    write(out, "onnx_cfg.json", onnx_config_json(input).map_err(e)?.as_bytes())?;
-    written.push("onnx_cfg.json");
+    write(out, QUANT_CONFIG, onnx_config_json(input).map_err(e)?.as_bytes())?;
+    written.push(QUANT_CONFIG);
     if input.tqcs.iter().any(|t| t.record.platform == "TRT_INT8") {
         write(out, "trt.json", trt_json(input).map_err(e)?.as_bytes())?;
         written.push("trt.json");
     }
-    write(out, "baked.onnx", &baked_onnx(input).map_err(e)?)?;
-    written.push("baked.onnx");
-    write(out, "qdq.onnx", &qdq_onnx(input).map_err(e)?)?;
-    written.push("qdq.onnx");
+    write(out, BAKED_ONNX, &baked_onnx(input).map_err(e)?)?;
+    written.push(BAKED_ONNX);
+    write(out, QDQ_ONNX, &qdq_onnx(input).map_err(e)?)?;
+    written.push(QDQ_ONNX);
     write(out, "report.md", report_markdown(report).as_bytes())?;
     written.push("report.md");
     Ok(written)
@@ -156,9 +216,15 @@ pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
         observer: observer_name(a.observer).into(),
         steps: a.steps,
         keep_float: a.keep_float.clone(),
+        elementwise_alignment: a.elementwise_alignment,
+        concat_alignment: a.concat_alignment,
+        pooling_alignment: a.pooling_alignment,
+        resize_alignment: a.resize_alignment,
+        force_overlap: a.force_overlap,
+        no_baking: a.no_baking,
     };
     let g = load_model(&a.model)?;
-    let data = load_calib(&a.calib)?;
+    let data = load_calib(&a.calib, &g, a)?;
     let (pipeline, calib, samples) =
         session::prepare(g, &data, &settings).map_err(|e| format!("{}: {e}", a.calib.display()))?;
     Ok(Prepared { pipeline, calib, settings, samples })
@@ -168,10 +234,15 @@ pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
 /// gets the per-layer SNR of the quantized simulation against the fp32 graph.
 fn quantize(a: &PipelineArgs, out: &Path) -> Result<(), String> {
     let Prepared { mut pipeline, calib, settings, samples } = prepare(a)?;
-    for report in pipeline.run_all(&calib).map_err(|e| e.to_string())? {
+    let bar = super::progress::PassBar::new(pipeline.passes().len());
+    while !pipeline.is_finished() {
+        let done = pipeline.position();
+        bar.start(done, pipeline.passes().get(done).copied().unwrap_or("?"));
+        let report = pipeline.run_next(&calib).map_err(|e| e.to_string())?;
         let note = if report.implemented { "" } else { " (not implemented: ran as a no-op)" };
-        println!("{:<40} {:>4} state changes{note}", report.pass, report.transitions.len());
+        bar.println(&format!("{:<40} {:>4} state changes{note}", report.pass, report.transitions.len()));
     }
+    bar.finish();
     let files = session::exports(&pipeline, &settings, samples, Some(&calib))?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     for f in &files {

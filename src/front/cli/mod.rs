@@ -4,7 +4,10 @@
 mod analyse;
 mod commands;
 pub mod inspect;
+mod progress;
+mod run;
 
+use crate::pipeline::setting::AlignmentMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,6 +90,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a model on inputs from a `.npy`: fp32, or with `--quantized DIR` the fake-quant simulation of a
+    /// `quantize` output folder (its `tqc.json`, and the parameters of its `model.baked.onnx`).
+    Run(run::RunArgs),
     /// Write the exports of an existing quantization: the model plus its `tqc.json` records.
     Export {
         /// The ONNX model (original; it is formatted like PPQ 0.6.6 before export).
@@ -111,11 +117,11 @@ pub struct PipelineArgs {
     /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
     #[arg(long, default_value = "TRT_INT8")]
     pub platform: String,
-    /// Activation calibration algorithm.
-    #[arg(long, value_enum, default_value = "minmax")]
+    /// Activation calibration algorithm (PPQ's `calib_algorithm`; `--observer` is an alias).
+    #[arg(long = "calib-algorithm", visible_alias = "observer", value_enum, default_value = "minmax")]
     pub observer: ObserverArg,
-    /// PPQ version whose state model to follow.
-    #[arg(long, value_enum, default_value = "ppq-0.6.6")]
+    /// PPQ version whose state model and graph formatting to follow (`--state-model` is an alias).
+    #[arg(long = "profile", visible_alias = "state-model", value_enum, default_value = "ppq-0.6.6")]
     pub state_model: StateModelArg,
     /// Reproduce PPQ's quirks or fix them.
     #[arg(long, value_enum, default_value = "faithful")]
@@ -127,6 +133,51 @@ pub struct PipelineArgs {
     /// Names are those of the formatted graph (see `inspect`).
     #[arg(long, value_name = "OP[,OP…]", value_delimiter = ',')]
     pub keep_float: Vec<String>,
+    /// Add/Sub/Sum alignment: 'Align to Large', 'Align to Output', 'None' (or align-to-large, …).
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub elementwise_alignment: Option<AlignmentMethod>,
+    /// Concat alignment: 'Align to Large', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub concat_alignment: Option<AlignmentMethod>,
+    /// AveragePool/GlobalAveragePool alignment: 'Align to Input', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub pooling_alignment: Option<AlignmentMethod>,
+    /// Resize alignment: 'Align to Input', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub resize_alignment: Option<AlignmentMethod>,
+    /// QuantAlignmentPass's force_overlap (PPQ's default: true).
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub force_overlap: Option<bool>,
+    /// Skip ParameterBakingPass: parameters stay ACTIVATED/PASSIVE instead of BAKED.
+    #[arg(long)]
+    pub no_baking: bool,
+    /// Image folders: resize every image to H,W (bilinear) before normalising.
+    #[arg(long, value_name = "H,W", value_delimiter = ',', num_args = 1)]
+    pub image_size: Option<Vec<usize>>,
+    /// Image folders: per-channel mean subtracted from pixel values in [0, 255] (one value or one per channel).
+    #[arg(long, value_name = "M[,M…]", value_delimiter = ',', allow_negative_numbers = true)]
+    pub mean: Option<Vec<f32>>,
+    /// Image folders: per-channel divisor applied after the mean (one value or one per channel).
+    #[arg(long, value_name = "S[,S…]", value_delimiter = ',')]
+    pub std: Option<Vec<f32>>,
+    /// Image folders: channel order of the model input.
+    #[arg(long, value_enum, default_value = "rgb")]
+    pub channel_order: ChannelOrderArg,
+}
+
+/// Channel order of images fed to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelOrderArg {
+    /// Red, green, blue.
+    Rgb,
+    /// Blue, green, red (OpenCV-trained models).
+    Bgr,
+}
+
+fn parse_alignment(s: &str) -> Result<AlignmentMethod, String> {
+    crate::front::session::alignment_from_name(s).ok_or_else(|| {
+        format!("'{s}' is not an alignment method ('Align to Large', 'Align to Output', 'Align to Input', 'None', or align-to-large, …)")
+    })
 }
 
 /// Runs the CLI with the process arguments.

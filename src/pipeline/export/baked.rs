@@ -25,7 +25,7 @@ pub fn baked_onnx(input: &ExportInput<'_>) -> Result<Vec<u8>, ExportError> {
 
 /// A copy of the graph with baked parameter values (also the starting point of the QDQ export, whose
 /// non-exported parameters, e.g. INTERNAL Clip bounds, keep their baked values as in PPQ).
-pub(super) fn baked_graph(input: &ExportInput<'_>) -> Result<BaseGraph, ExportError> {
+pub(crate) fn baked_graph(input: &ExportInput<'_>) -> Result<BaseGraph, ExportError> {
     let mut graph = input.graph.clone();
     let mut done = HashSet::new();
     for t in input.tqcs.iter().filter(|t| is_baked_parameter(t)) {

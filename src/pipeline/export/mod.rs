@@ -17,6 +17,7 @@ mod config_json;
 mod qdq;
 mod report;
 
+pub(crate) use baked::baked_graph;
 pub use baked::baked_onnx;
 pub use config_json::{onnx_config_json, tqc_json, trt_json};
 pub use qdq::qdq_onnx;
