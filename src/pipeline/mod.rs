@@ -13,6 +13,7 @@ pub mod record;
 pub mod records;
 pub mod setting;
 pub mod simulate;
+pub mod tensor_stats;
 
 pub use crate::core::tqc::QuantizationVisibility;
 pub use analysis::{LayerError, OpSensitivity, OutputError, SensitivityReport, graphwise_error, sensitivity};
