@@ -107,7 +107,6 @@ impl Worker {
         let (files, export_error) = if s.pipeline.is_finished() {
             match session::exports(&s.pipeline, &s.settings, s.samples, Some(&s.calib)) {
                 Ok(f) => (f.into_iter().map(|f| FileView { name: f.name.to_string(), bytes: f.bytes }).collect(), None),
-                Err(e) if !kept_float.is_empty() => (Vec::new(), Some(format!("{e} (restore the ops kept in float)"))),
                 Err(e) => (Vec::new(), Some(e)),
             }
         } else {

@@ -76,8 +76,10 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   assert.ok(Object.values(before).some((s) => s !== 'FP32'), JSON.stringify(before));
   const errBefore = await page.locator('#model-output-error').getAttribute('data-snr');
   const layerBefore = await page.locator('#layer-error').innerText();
+  const tToggle = Date.now();
   await page.click('#keep-float-toggle');
   await page.waitForSelector('#kept-float');
+  const toggleMs = Date.now() - tToggle;
   await page.waitForFunction((o) => [...document.querySelectorAll('#inspector .tqc')]
     .filter((e) => e.dataset.tqc.startsWith(`${o}:`))
     .every((e) => e.querySelector('.state-badge').textContent === 'FP32'), op);
@@ -91,7 +93,7 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   const squares = await page.locator(`.op-node[data-op="${op}"] .tqc-square`).evaluateAll((els) => els.map((e) => e.dataset.state));
   assert.ok(squares.length > 0 && squares.every((s) => s === 'FP32'), squares.join(','));
   assert.match(await page.locator('#pass-label').innerText(), /keep in float: \/c2\/Conv/);
-  console.log(`keep /c2/Conv in float: output SNR ${errBefore} → ${errFloat}; layer error ${layerBefore} → ${await page.locator('#layer-error').innerText()}`);
+  console.log(`keep /c2/Conv in float: output SNR ${errBefore} → ${errFloat}; layer error ${layerBefore} → ${await page.locator('#layer-error').innerText()}; ${toggleMs} ms from the click to the new state`);
   await screenshot(page, 'analysis-keep-float-on');
 
   // And back: the original states and the original error, exactly.
@@ -108,7 +110,7 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   let exact = 0;
   rows.forEach(([name, shown], i) => { exact += samePrinted(shown, cli.layers[i].snr, `SNR of ${name}`); });
   samePrinted(Number(errBefore).toFixed(6), cli.outputs[0].snr, 'output SNR');
-  console.log(`SNR table: ${rows.length} layers, ${exact} equal to the CLI's 6 decimals, the rest within one unit`);
+  console.log(`SNR table: ${rows.length} layers, ${exact} equal to the CLI's 6 decimals (the rest within one unit)`);
 
   // Sensitivity: progress while it runs (a fast machine may finish first), then the ranking.
   await page.evaluate(() => {
@@ -118,8 +120,10 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
       if (bar) window.__sens.push(Number(bar.value));
     }).observe(document.querySelector('#sensitivity'), { subtree: true, childList: true, attributes: true });
   });
+  const t0 = Date.now();
   await page.click('#run-sensitivity');
   await page.waitForSelector('#sensitivity-table tbody tr', { timeout: 120_000 });
+  console.log(`sensitivity in the worker: ${Date.now() - t0} ms from the click to the table`);
   console.log(`sensitivity progress values seen: ${(await page.evaluate(() => window.__sens)).join(',') || '(none, finished first)'}`);
   const ranking = await page.locator('#sensitivity-table tbody tr').evaluateAll((els) => els.map((e) => ({
     op: e.dataset.op, whenFloat: e.querySelector('.when-float').textContent, improvement: e.querySelector('.improvement').textContent,
@@ -149,6 +153,39 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   const fills = await page.locator('.op-node .op-box').evaluateAll((els) => els.filter((e) => e.style.fill).length);
   assert.equal(fills, cli.layers.length);
   await screenshot(page, 'analysis-colour-by-error');
+
+  // Cancel a ranking with /c2/Conv kept in float: the worker is replaced, the model quantized again and the op
+  // kept in float again, so the page ends where it was. (A row of the SNR table selects and centres its op.)
+  await page.locator(`#snr-table tbody tr[data-op="${op}"]`).click();
+  await page.waitForFunction((n) => document.querySelector('#inspector-title code')?.textContent === n, op);
+  await page.waitForSelector('#keep-float-toggle:not([disabled])');
+  await page.click('#keep-float-toggle');
+  await page.waitForSelector('#kept-float');
+  await page.waitForFunction(() => document.querySelector('#run-sensitivity') && !document.querySelector('#run-sensitivity').disabled);
+  const cancelled = await page.evaluate(async () => {
+    // Notes whether the page went through the re-quantization (kept ops vanish while the model reloads).
+    window.__reloaded = false;
+    new MutationObserver(() => { if (!document.querySelector('#kept-float')) window.__reloaded = true; })
+      .observe(document.body, { subtree: true, childList: true });
+    document.querySelector('#run-sensitivity').click();
+    await new Promise((r) => setTimeout(r, 0));
+    const cancel = document.querySelector('#sensitivity-cancel');
+    cancel?.click();
+    return Boolean(cancel);
+  });
+  assert.ok(cancelled, 'the cancel button shows as soon as the ranking starts');
+  await page.waitForSelector('#load-error');
+  assert.match(await page.locator('#load-error').innerText(), /Sensitivity cancelled/);
+  await page.waitForFunction((e) => window.__reloaded && document.querySelector('#kept-float')
+    && document.querySelector('#model-output-error')?.dataset.snr === e, errFloat, { timeout: 120_000 });
+  assert.match(await page.locator('#kept-float').innerText(), /\/c2\/Conv/);
+  await screenshot(page, 'analysis-sensitivity-cancelled');
+  // The fresh worker ranks again; its baseline is the error with /c2/Conv kept in float.
+  await page.waitForSelector('#run-sensitivity:not([disabled])');
+  await page.click('#run-sensitivity');
+  await page.waitForFunction((e) => document.querySelector('#sensitivity-baseline')?.textContent === Number(e).toFixed(6),
+    errFloat, { timeout: 120_000 });
+  assert.match(await page.locator('#sensitivity').innerText(), /with \/c2\/Conv kept in float/);
   assert.deepEqual(problems, []);
 });
 

@@ -133,4 +133,33 @@ mod tests {
         assert!(!st.weights.is_empty() && !st.activations.is_empty());
         assert!(matches!(answer(&mut w, Request::OpStats { op: "nope".into() }).pop(), Some(Response::Error(_))));
     }
+
+    #[test]
+    fn keep_float_in_065_dequantizes_and_exports_skip_the_op_until_restored() {
+        let Ok(model) = std::fs::read("www/samples/digits_cnn.onnx") else { return };
+        let Ok(calib) = std::fs::read_to_string("www/samples/calib/digits_cnn_calib.json") else { return };
+        let mut w = Worker::default();
+        let settings =
+            SessionSettings { state_model: "ppq-0.6.5".into(), steps: Some(8), ..SessionSettings::default() };
+        answer(&mut w, Request::Load { name: "d".into(), model, calib: CalibSource::Json(calib), settings });
+        let Some(Response::State(done)) = answer(&mut w, Request::RunAll).pop() else { panic!("run all") };
+        let Some(Response::State(s)) = answer(&mut w, Request::KeepFloat { op: "/fc/Gemm".into(), float: true }).pop()
+        else {
+            panic!("keep float")
+        };
+        let snaps: Vec<serde_json::Value> = serde_json::from_str(&s.snapshots_json).unwrap();
+        let states = snaps.last().unwrap()["states"].as_object().unwrap().clone();
+        let fc: Vec<_> = states.iter().filter(|(k, _)| k.starts_with("/fc/Gemm:")).map(|(_, v)| v.clone()).collect();
+        assert!(!fc.is_empty() && fc.iter().all(|v| v == "DEQUANTIZED"), "{fc:?}");
+        // PPQ's exporters skip configs that cannot export: the QDQ model loses the op's quantization.
+        let qdq = |files: &[crate::front::protocol::FileView]| files.iter().find(|f| f.name == "qdq.onnx").cloned();
+        let (before, float) = (qdq(&done.files).expect("qdq"), qdq(&s.files).expect("qdq while kept in float"));
+        assert!(float.bytes.len() < before.bytes.len());
+        let Some(Response::State(back)) =
+            answer(&mut w, Request::KeepFloat { op: "/fc/Gemm".into(), float: false }).pop()
+        else {
+            panic!("restore")
+        };
+        assert_eq!(qdq(&back.files), Some(before));
+    }
 }
