@@ -3,6 +3,8 @@
 
 use super::session::SessionSettings;
 use crate::pipeline::PassReport;
+use crate::pipeline::analysis::{LayerError, OutputError, SensitivityReport};
+use crate::pipeline::tensor_stats::OpStats;
 use serde::{Deserialize, Serialize};
 
 /// Where the calibration samples come from.
@@ -42,6 +44,39 @@ pub enum Request {
     RunAll,
     /// Back to before the first pass (same model, data and settings).
     Reset,
+    /// After the last pass: dequantize op `op` (`float: true`, PPQ's `dequantize`) or restore it.
+    KeepFloat {
+        /// The quantable op's name.
+        op: String,
+        /// True to keep it in float, false to restore its quantization.
+        float: bool,
+    },
+    /// After the last pass: rank every quantable op by the output error left when only it is kept in float,
+    /// reporting [`Response::SensitivityProgress`] after each op.
+    Sensitivity,
+    /// After the last pass: activation histograms and per-channel weight ranges of op `op`.
+    OpStats {
+        /// The quantable op's name.
+        op: String,
+    },
+}
+
+/// The error of the quantized simulation against the fp32 graph on the calibration data (PPQ's SNR ratio).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorView {
+    /// Output 0 of each quantable op, in executing order.
+    pub layers: Vec<LayerError>,
+    /// Each graph output.
+    pub outputs: Vec<OutputError>,
+}
+
+/// A sensitivity ranking with the ops that were kept in float while it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityView {
+    /// The ranking (most sensitive first).
+    pub report: SensitivityReport,
+    /// Ops already dequantized when it ran.
+    pub kept_float: Vec<String>,
 }
 
 /// One logged state change, as the page lists it.
@@ -119,6 +154,12 @@ pub struct RunState {
     pub files: Vec<FileView>,
     /// Why the exports are missing, if they failed.
     pub export_error: Option<String>,
+    /// Ops currently kept in float (dequantized after the last pass), in executing order.
+    #[serde(default)]
+    pub kept_float: Vec<String>,
+    /// Error against fp32 on the calibration data, once every pass ran.
+    #[serde(default)]
+    pub errors: Option<ErrorView>,
 }
 
 /// What the worker answers.
@@ -137,6 +178,17 @@ pub enum Response {
     },
     /// The new state.
     State(Box<RunState>),
+    /// The sensitivity ranking measured `done` of `total` ops.
+    SensitivityProgress {
+        /// Ops measured.
+        done: usize,
+        /// Quantable ops.
+        total: usize,
+    },
+    /// The answer to [`Request::Sensitivity`].
+    Sensitivity(Box<SensitivityView>),
+    /// The answer to [`Request::OpStats`].
+    OpStats(Box<OpStats>),
     /// A request failed; the previous state stays.
     Error(String),
     /// The worker panicked and is unusable; the page must start a new one.

@@ -2,6 +2,8 @@
 //! [`Response`]s through a callback (the wasm worker posts them to the page; tests collect them). It only
 //! calls the shared [`session`] glue, so its files equal the CLI's.
 
+mod analysis;
+
 use super::calib::{CalibData, calib_from_json, calib_from_npy};
 use super::protocol::{CalibSource, FileView, PassView, Request, Response, RunState};
 use super::session::{self, SessionSettings};
@@ -46,6 +48,14 @@ impl Worker {
             },
             Request::Step => self.run(false, post),
             Request::RunAll => self.run(true, post),
+            Request::KeepFloat { op, float } => self.keep_float(&op, float),
+            Request::Sensitivity => {
+                let r = self.sensitivity(post);
+                return post(r.map_or_else(Response::Error, |v| Response::Sensitivity(Box::new(v))));
+            }
+            Request::OpStats { op } => {
+                return post(self.op_stats(&op).map_or_else(Response::Error, |v| Response::OpStats(Box::new(v))));
+            }
         };
         match result.and_then(|ran| self.state(ran)) {
             Ok(state) => post(Response::State(Box::new(state))),
@@ -92,7 +102,8 @@ impl Worker {
         let s = self.session.as_ref().ok_or("no model is loaded")?;
         let records = s.pipeline.records().map_err(|e| e.to_string())?;
         let tqc_json = crate::pipeline::export::tqc_json(&records).map_err(|e| e.to_string())?;
-        let snapshots_json = serde_json::to_string(&s.pipeline.trace().snapshots).map_err(|e| e.to_string())?;
+        let kept_float = s.pipeline.dequantized_ops();
+        let snapshots_json = analysis::snapshots_json(&s.pipeline, &records, &kept_float)?;
         let (files, export_error) = if s.pipeline.is_finished() {
             match session::exports(&s.pipeline, &s.settings, s.samples, Some(&s.calib)) {
                 Ok(f) => (f.into_iter().map(|f| FileView { name: f.name.to_string(), bytes: f.bytes }).collect(), None),
@@ -112,6 +123,8 @@ impl Worker {
             ran,
             files,
             export_error,
+            errors: analysis::errors(s)?,
+            kept_float,
         })
     }
 

@@ -15,14 +15,14 @@ use super::passes::calibration::CalibrationData;
 use super::simulate::FakeQuantHook;
 use crate::graph::executor::{ExecutionHook, Executor};
 use crate::graph::{BaseGraph, GraphError, OpId, Tensor};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// PPQ adds this to the signal power so that an all-zero reference does not divide by zero.
 const SIGNAL_EPS: f64 = 1e-7;
 
 /// The error of one quantable op's first output, quantized against fp32 (PPQ's graphwise analysis).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerError {
     /// The op's name.
     pub op: String,
@@ -35,7 +35,7 @@ pub struct LayerError {
 }
 
 /// The error of one graph output, quantized against fp32.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputError {
     /// The graph output's name.
     pub var: String,
@@ -44,7 +44,7 @@ pub struct OutputError {
 }
 
 /// What keeping one op in float does to the graph outputs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpSensitivity {
     /// The op's name.
     pub op: String,
@@ -58,7 +58,7 @@ pub struct OpSensitivity {
 }
 
 /// The full sensitivity result: the baseline and the ranking (most sensitive first).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensitivityReport {
     /// Output SNR of the fully quantized graph (mean over graph outputs).
     pub quantized_output_snr: f64,

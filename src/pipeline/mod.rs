@@ -14,6 +14,7 @@ pub mod records;
 pub mod replay;
 pub mod setting;
 pub mod simulate;
+pub mod tensor_stats;
 
 pub use crate::core::tqc::QuantizationVisibility;
 pub use analysis::{LayerError, OpSensitivity, OutputError, SensitivityReport, graphwise_error, sensitivity};

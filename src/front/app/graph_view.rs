@@ -24,6 +24,9 @@ pub struct GraphViewProps {
     pub focus: u32,
     /// Select (and maybe centre) an op or edge.
     pub on_select: Callback<(Selection, bool)>,
+    /// Fill colours by op name (the "colour by error" mode); ops without one keep their usual fill.
+    #[prop_or_default]
+    pub op_fill: Option<Rc<std::collections::HashMap<String, String>>>,
 }
 
 /// The visible window: top-left corner in user units, user units per pixel, element size in pixels.
@@ -361,7 +364,8 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
                         tabindex="0" role="button" aria-label={format!("{} {} ({})", op.op_type, op.name, op.platform)}
                         {onclick} {onkeydown}>
                         <title>{ format!("{} · {} · {}", op.name, op.op_type, op.platform) }</title>
-                        <rect class="op-box" width={b.w.to_string()} height={b.h.to_string()} rx="6" />
+                        <rect class="op-box" width={b.w.to_string()} height={b.h.to_string()} rx="6"
+                            style={p.op_fill.as_ref().and_then(|f| f.get(&op.name)).map(|c| format!("fill:{c}"))} />
                         <text class="op-type" x="10" y="16">{ &op.op_type }</text>
                         <text class="op-name" x="10" y="29">{ &op.name }</text>
                         if float {

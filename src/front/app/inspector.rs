@@ -18,6 +18,9 @@ pub struct InspectorProps {
     pub selected: Selection,
     /// Jump to another op (centred).
     pub on_select: Callback<(Selection, bool)>,
+    /// Shown under a selected op's title (the keep-in-float switch).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 /// Lists the selected op's input and output TQCs, or an edge's two ends.
@@ -54,6 +57,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                         { "Platform " }<strong>{ &op.platform }</strong>
                         { format!(" · {} input(s), {} output(s)", op.inputs.len(), op.outputs.len()) }
                     </p>
+                    { p.children.clone() }
                     if ids.is_empty() {
                         <p class="muted">{
                             if doc.result.is_none() {

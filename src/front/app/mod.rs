@@ -2,21 +2,27 @@
 //! comes from the graph layer, states and scales from TQC records — of our pipeline, run in a Web Worker
 //! (`app-worker`, see [`crate::front::worker`]), or of the bundled real-PPQ results for comparison.
 
+mod analysis;
 pub(crate) mod colors;
 mod compare_view;
 mod experiment_panel;
 mod graph_view;
+mod histogram;
 mod inspector;
+mod keep_float;
 mod legend;
 mod lessons_view;
 mod loader;
 mod model;
 mod pipeline_panel;
 mod runner;
+mod sensitivity_view;
+mod snr_view;
 mod stepper;
 mod toolbar;
 mod tqc_card;
 mod url_state;
+mod weight_ranges;
 
 use crate::front::calib::{calib_from_json, calib_from_npy};
 use crate::front::compare::{TqcDiff, diff};
@@ -116,6 +122,8 @@ pub enum Msg {
     CloseLearn,
     /// Select an op and highlight one of its TQCs.
     Pick(String, String),
+    /// An action in the analysis panels (keep in float, sensitivity, error colouring).
+    Analysis(analysis::AnalysisMsg),
 }
 
 /// Everything one experiment's runs produced.
@@ -210,6 +218,7 @@ pub struct App {
     quirks: Rc<Vec<TqcDiff>>,
     learn: bool,
     scroll: bool,
+    analysis: analysis::Analysis,
     _hash: url_state::HashListener,
 }
 
@@ -241,6 +250,7 @@ impl Component for App {
             compare: None,
             quirks: Rc::new(Vec::new()),
             scroll: true,
+            analysis: analysis::Analysis::default(),
             _hash: url_state::HashListener::new(move |h| link.send_message(Msg::HashChanged(h))),
             manifest: None,
             doc: None,
@@ -382,6 +392,7 @@ impl Component for App {
                     (Selection::Op(i), Some(doc)) => doc.ops.get(i).map(|o| o.name.clone()),
                     _ => None,
                 };
+                self.request_stats();
                 if op != self.exp.op && self.exp.sample.is_some() {
                     let keep = self.exp.tqc.as_deref().is_some_and(|t| op.as_deref() == t.split(':').next());
                     self.exp.tqc = self.exp.tqc.take().filter(|_| keep);
@@ -505,6 +516,7 @@ impl Component for App {
             }
             Msg::CalibLoaded(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
             Msg::Run(cmd) => self.run(ctx, cmd),
+            Msg::Analysis(m) => return self.on_analysis(ctx, m),
             Msg::Source(src) => {
                 self.source = src;
                 self.rebuild_doc();
@@ -683,6 +695,7 @@ impl App {
     /// Model, data or settings changed: our previous run no longer applies.
     fn invalidate(&mut self) {
         self.generation += 1;
+        self.analysis = analysis::Analysis::default();
         if let Some((run, _)) = self.ours.take() {
             runner::revoke(&run.downloads);
         }
@@ -699,6 +712,7 @@ impl App {
         self.worker_gen = None;
         self.pending = 0;
         self.progress = None;
+        self.analysis.on_error();
     }
 
     fn post(&mut self, req: &Request) {
@@ -766,7 +780,11 @@ impl App {
                 }
                 self.take_state(*state);
             }
+            r @ (Response::SensitivityProgress { .. } | Response::Sensitivity(_) | Response::OpStats(_)) => {
+                self.analysis_response(r)
+            }
             Response::Error(e) => {
+                self.analysis.on_error();
                 self.pending = self.pending.saturating_sub(1);
                 if self.pending == 0 {
                     self.progress = None;
@@ -792,6 +810,7 @@ impl App {
     }
 
     fn take_state(&mut self, s: RunState) {
+        self.analysis.on_state(&s);
         let label = format!(
             "Ours: {} · {} · {} · {} · {} samples · pass {} of {}",
             s.settings.platform,
@@ -829,6 +848,7 @@ impl App {
         self.ours = Some((Rc::new(summary), result));
         self.source = Source::Ours;
         self.rebuild_doc();
+        self.request_stats();
     }
 
     /// Whether the real-PPQ result was made with our current platform and observer.
@@ -932,7 +952,7 @@ impl App {
                         </span>
                     </div>
                     <GraphView doc={doc.clone()} step={self.step} selected={self.selected}
-                        focus={self.focus} on_select={on_select.clone()} />
+                        focus={self.focus} on_select={on_select.clone()} op_fill={self.analysis.fill()} />
                     <Legend />
                     if let Some(r) = result.filter(|r| !r.snapshots.is_empty() && !self.exp.hides("stepper")) {
                         <Stepper passes={Rc::new(r.snapshots.iter().map(|s| (s.pass.clone(), s.pipeline.clone())).collect::<Vec<_>>())}
@@ -940,7 +960,10 @@ impl App {
                     }
                 </section>
                 <div class="side">
-                    <Inspector doc={doc.clone()} step={self.step} selected={self.selected} {on_select} />
+                    <Inspector doc={doc.clone()} step={self.step} selected={self.selected} {on_select}>
+                        { self.view_keep_float(ctx) }
+                    </Inspector>
+                    { self.view_analysis(ctx) }
                     <QuirkNotes diffs={self.quirks.clone()} op={self.exp.op.clone()} />
                     if let Some((right, right_out, diffs)) = &self.compare {
                         <CompareView left={self.exp.label()} right={right.clone()} diffs={diffs.clone()}
