@@ -19,6 +19,13 @@ pub const PLATFORMS: &[&str] = &["TRT_INT8", "PPL_CUDA_INT8", "PPL_DSP_INT8"];
 /// Controls a course page can hide (`hide=settings,compare`).
 pub const HIDEABLE: &[&str] = &["open", "settings", "compare", "learn", "stepper"];
 
+/// Side-by-side sweeps (`sweep=ew`): the key, then each column's label and overrides.
+pub const SWEEPS: &[(&str, &[(&str, &str)])] = &[
+    ("ew", &[("Align to Large", "ew:large"), ("Align to Output", "ew:output"), ("None", "ew:none")]),
+    ("cat", &[("Align to Large", "cat:large"), ("Align to Output", "cat:output"), ("None", "cat:none")]),
+    ("fo", &[("force_overlap on", "fo:1"), ("force_overlap off", "fo:0")]),
+];
+
 /// One experiment: what the page shows and how it was quantized.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
@@ -54,6 +61,8 @@ pub struct Experiment {
     pub hide: Vec<String>,
     /// Rule-set comparison: overrides for the second setting (`p:PPL_DSP_INT8;ew:none`).
     pub compare: Option<String>,
+    /// Side-by-side sweep of one setting (a key of [`SWEEPS`]).
+    pub sweep: Option<String>,
 }
 
 impl Default for Experiment {
@@ -75,6 +84,7 @@ impl Default for Experiment {
             lesson: None,
             hide: Vec::new(),
             compare: None,
+            sweep: None,
         }
     }
 }
@@ -171,6 +181,9 @@ impl Experiment {
         if let Some(c) = &self.compare {
             kv.push(("vs", c.clone()));
         }
+        if let Some(s) = &self.sweep {
+            kv.push(("sweep", s.clone()));
+        }
         if let Some(p) = self.pass {
             kv.push(("pass", p.to_string()));
         }
@@ -240,6 +253,13 @@ impl Experiment {
             }
             "seed" => self.seed = v.parse().map_err(|_| bad("the seed is a whole number"))?,
             "vs" => self.compare = (!v.is_empty()).then(|| v.to_string()),
+            "sweep" => {
+                if !v.is_empty() && !SWEEPS.iter().any(|(k, _)| *k == v) {
+                    let keys: Vec<&str> = SWEEPS.iter().map(|(k, _)| *k).collect();
+                    return Err(bad(&format!("unknown sweep, choose one of {}", keys.join(", "))));
+                }
+                self.sweep = (!v.is_empty()).then(|| v.to_string());
+            }
             "pass" => self.pass = Some(v.parse().map_err(|_| bad("the pass position is a whole number"))?),
             "op" => self.op = (!v.is_empty()).then(|| v.to_string()),
             "hl" => self.tqc = (!v.is_empty()).then(|| v.to_string()),
@@ -272,6 +292,12 @@ impl Experiment {
         (e, warnings)
     }
 
+    /// The columns of the experiment's sweep (empty without one).
+    pub fn sweep_variants(&self) -> &'static [(&'static str, &'static str)] {
+        let key = self.sweep.as_deref().unwrap_or_default();
+        SWEEPS.iter().find(|(k, _)| *k == key).map_or(&[], |(_, v)| v)
+    }
+
     /// Whether course mode hides `control`.
     pub fn hides(&self, control: &str) -> bool {
         self.hide.iter().any(|h| h == control)
@@ -279,8 +305,16 @@ impl Experiment {
 
     /// The settings that change the quantization (not the view): equal keys mean the same run.
     pub fn run_key(&self) -> String {
-        let view =
-            Self { pass: None, op: None, tqc: None, lesson: None, hide: Vec::new(), compare: None, ..self.clone() };
+        let view = Self {
+            pass: None,
+            op: None,
+            tqc: None,
+            lesson: None,
+            hide: Vec::new(),
+            compare: None,
+            sweep: None,
+            ..self.clone()
+        };
         view.to_hash()
     }
 
@@ -361,6 +395,7 @@ mod tests {
             lesson: Some("states".into()),
             hide: vec!["settings".into(), "open".into()],
             compare: Some("p:TRT_INT8;ew:large".into()),
+            sweep: Some("cat".into()),
         }
     }
 

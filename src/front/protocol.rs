@@ -42,6 +42,8 @@ pub enum Request {
     RunAll,
     /// Back to before the first pass (same model, data and settings).
     Reset,
+    /// Run a teaching experiment (independent of the loaded session); answered by `Response::Experiment`.
+    Experiment(Box<super::teach::ExperimentJob>),
 }
 
 /// One logged state change, as the page lists it.
@@ -141,6 +143,8 @@ pub enum Response {
     Error(String),
     /// The worker panicked and is unusable; the page must start a new one.
     Crashed(String),
+    /// The answer to `Request::Experiment`.
+    Experiment(Box<super::teach::ExperimentAnswer>),
 }
 
 impl Response {

@@ -46,6 +46,7 @@ impl Worker {
             },
             Request::Step => self.run(false, post),
             Request::RunAll => self.run(true, post),
+            Request::Experiment(job) => return post(Response::Experiment(Box::new(super::teach::answer(&job)))),
         };
         match result.and_then(|ran| self.state(ran)) {
             Ok(state) => post(Response::State(Box::new(state))),
