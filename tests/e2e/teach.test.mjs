@@ -74,8 +74,12 @@ for (const lesson of ['states', 'alignment', 'baking']) {
       await checkViews(page, hash, hl, `${lesson} step ${i + 1}`);
     }
     // the final step's own view in sight: the side-by-side table, the baking panel, or the highlighted card
-    const view = page.locator('#sweep, #baking, #inspector .tqc[data-highlight]').first();
-    await view.scrollIntoViewIfNeeded();
+    for (const sel of ['#sweep', '#baking', '#inspector .tqc[data-highlight]']) {
+      if (await page.locator(sel).count()) {
+        await page.locator(sel).first().scrollIntoViewIfNeeded();
+        break;
+      }
+    }
     await screenshot(page, `lesson-${lesson}-final`);
     // Each lesson ends with questions, and says where on the page their answers are.
     const last = page.locator('.lesson h3').last();
@@ -117,9 +121,22 @@ test('alignment answers are on the page: shared scales under alignment, separate
   await settled(page, 'concat:in1:b2');
   await page.waitForSelector('#sweep tr.sweep-tqc[data-tqc="concat:in1:b2"]');
   const longest = await page.evaluate(() => window.__longest);
+  // The same link in a fresh page gives the same side-by-side table.
+  const table = await page.locator('#sweep table').innerText();
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const fresh = await ctx.newPage();
+  await fresh.goto(page.url());
+  await settled(fresh, 'concat:in1:b2');
+  await fresh.waitForSelector('#sweep tr.sweep-tqc');
+  assert.equal(await fresh.locator('#sweep table').innerText(), table);
+  await ctx.close();
   console.log(`alignment sweep: longest main-thread task ${longest.toFixed(0)} ms (${(performance.now() - t0).toFixed(0)} ms)`);
   assert.ok(longest < 250, `longest task ${longest} ms`);
   await screenshot(page, 'teach-sweep-concat');
+  // The sweep is a control too: choosing it writes the URL.
+  await page.selectOption('#exp-sweep', 'fo');
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('sweep') === 'fo');
+  await page.waitForSelector('#sweep th[data-variant="fo:0"]');
   assert.deepEqual(problems, []);
 });
 
@@ -227,6 +244,10 @@ test('a hand-edited hash gives readable messages, not a crash', async () => {
   assert.match(warn, /pass position is a whole number/);
   assert.match(warn, /unknown setting 'zz'/);
   assert.match(warn, /no op named 'nothere'/);
+  // A method PPQ forbids for the op group: PPQ's rule, in words.
+  await page.goto(`${server.url}#m=b_residual&ew=input`);
+  await page.locator('#load-error', { hasText: 'not allowed' }).waitFor();
+  assert.match(await page.locator('#load-error').innerText(), /Align to Input/);
   await page.goto(`${server.url}#m=no_such_model`);
   await page.locator('#link-warning', { hasText: 'no bundled sample' }).waitFor();
   await screenshot(page, 'teach-garbage-hash');
@@ -257,6 +278,10 @@ test('rule-set comparison and quirk badges', async () => {
   assert.match(await page.locator('#compare-right').innerText(), /PPL_DSP_INT8/);
   assert.match(await page.locator('#compare-left-error').innerText(), /output: \d/);
   assert.match(await page.locator('#compare-right-error').innerText(), /output: \d/);
+  // per-layer SNR of both runs, measured in the teaching worker
+  const layerRows = await page.locator('#compare-layers tbody tr').count();
+  assert.ok(layerRows >= 3, `per-layer rows: ${layerRows}`);
+  assert.match(await page.locator('#compare-layers tbody tr[data-op="add"]').innerText(), /\d\.\d{3} %\s+\d\.\d{3} %/);
   await page.locator('.diff-row button').first().click();
   await page.waitForSelector('#inspector .tqc[data-highlight]');
   await screenshot(page, 'teach-compare');
