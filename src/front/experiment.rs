@@ -434,6 +434,7 @@ mod tests {
             "#m=%C3",
             "#x",
             "#op=%E2%82",
+            "#sweep=everything",
         ] {
             let (e, w) = Experiment::from_hash(h);
             assert!(!w.is_empty() || e == Experiment::default(), "{h}");
@@ -446,6 +447,13 @@ mod tests {
         assert_eq!(e.pass, Some(3));
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("unknown platform"), "{}", w[0]);
+        let (e, w) = Experiment::from_hash("#sweep=ew");
+        assert!(w.is_empty());
+        let cols: Vec<&str> = e.sweep_variants().iter().map(|(_, o)| *o).collect();
+        assert_eq!(cols, ["ew:large", "ew:output", "ew:none"]);
+        assert!(Experiment::default().sweep_variants().is_empty());
+        let (_, w) = Experiment::from_hash("#sweep=zz");
+        assert!(w[0].contains("unknown sweep"), "{w:?}");
     }
 
     #[test]
