@@ -293,8 +293,9 @@ mod tests {
         assert_eq!((v.state.as_str(), v.baked, v.quantized), ("BAKED", true, true));
         assert_eq!(v.rows.len(), 5);
         assert_eq!(v.histogram.counts.iter().sum::<u32>() + v.histogram.below + v.histogram.above, v.count as u32);
-        // PPQ's symmetric weight scale is max|w| / ((quant_max − quant_min) / 2) = max|w| / 127.5, so the
-        // largest value of a channel lands half a step outside [−128, 127] and is clipped: at most one per channel
+        // PPQ's symmetric weight scale is max|w| / ((quant_max − quant_min) / 2) = max|w| / 127.5: a channel whose
+        // largest magnitude is positive needs +127.5 steps and is clipped to 127 (−127.5 rounds to −128 and fits),
+        // so at most one value per channel is clipped
         let clipped = v.histogram.below + v.histogram.above;
         assert!(clipped >= 1 && clipped as usize <= v.scales, "{:?}", v.histogram);
         assert!(v.mean_abs_error_in_scale > 0.05 && v.mean_abs_error_in_scale < 0.5, "{v:?}");

@@ -146,11 +146,19 @@ test('baking panel: fp32 vs int vs baked rows, error histogram, bias precision w
   await settled(page, 'conv1:in1:c1_w');
   await page.waitForSelector('#baking[data-tqc="conv1:in1:c1_w"]');
   assert.match(await page.locator('#baking-status').innerText(), /BAKED/);
-  const rows = await page.locator('#baking-rows tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  // the rows' full-precision values (the cells show them rounded)
+  const rows = await page.locator('#baking-rows tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    fp32: Number(tr.dataset.fp32), int: Number(tr.dataset.int), scale: Number(tr.dataset.scale),
+    baked: Number(tr.dataset.baked), err: Number(tr.dataset.error), cells: tr.querySelectorAll('td').length })));
   assert.ok(rows.length >= 3);
-  assert.ok(rows.some((r) => r[1] !== r[3]), 'baking changed some value');
-  for (const r of rows) assert.ok(Math.abs(Number(r[4])) <= 0.5 + 1e-3 || /^-?(128|127)$/.test(r[2]), `error within half a step: ${r}`);
+  assert.ok(rows.some((r) => r.fp32 !== r.baked), 'baking changed some value');
+  for (const r of rows) {
+    const text = JSON.stringify(r);
+    assert.equal(r.cells, 6, text);
+    assert.ok(Math.abs(r.int * r.scale - r.baked) <= r.scale * 1e-4, `int × scale = baked: ${text}`);
+    assert.ok(Math.abs((r.baked - r.fp32) / r.scale - r.err) < 1e-4, `error in scale units: ${text}`);
+    assert.ok(Math.abs(r.err) <= 0.5 + 1e-4 || r.int === 127, `error within half a step unless clipped: ${text}`);
+  }
   const bars = await page.locator('#baking-histogram rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.dataset.count)));
   assert.equal(bars.length, 20);
   assert.ok(bars.reduce((a, b) => a + b, 0) > 0);

@@ -129,14 +129,18 @@ pub fn baking_panel(p: &BakingProps) -> Html {
                 if v.num_of_bits == 1 { "" } else { "s" }, v.quant_min, v.quant_max, v.scales, if v.scales == 1 { "" } else { "s" }) }</p>
             <div class="table-scroll">
             <table id="baking-rows" class="num">
-                <thead><tr><th>{ "#" }</th><th>{ "fp32" }</th><th>{ "int (exported)" }</th><th>{ "baked" }</th><th>{ "error / scale" }</th></tr></thead>
+                <thead><tr><th>{ "#" }</th><th>{ "fp32" }</th><th title="the integer the QDQ export stores">{ "int" }</th>
+                    <th>{ "scale" }</th><th>{ "baked" }</th><th title="(baked − fp32) / scale">{ "Δ/scale" }</th></tr></thead>
                 <tbody>
                     { for v.rows.iter().map(|r| html! {
-                        <tr class="baking-row" data-fp32={r.fp32.to_string()} data-baked={r.baked.to_string()}>
+                        <tr class="baking-row" data-fp32={r.fp32.to_string()} data-baked={r.baked.to_string()}
+                            data-int={r.int.map(|q| q.to_string()).unwrap_or_default()} data-scale={r.scale.to_string()}
+                            data-error={r.error_in_scale.to_string()}>
                             <td>{ r.index }</td>
-                            <td>{ format!("{:.6}", r.fp32) }</td>
+                            <td>{ format!("{:.5}", r.fp32) }</td>
                             <td>{ r.int.map_or("—".to_string(), |q| q.to_string()) }</td>
-                            <td>{ format!("{:.6}", r.baked) }</td>
+                            <td>{ if r.scale > 0.0 { format!("{:.3e}", r.scale) } else { "—".to_string() } }</td>
+                            <td>{ format!("{:.5}", r.baked) }</td>
                             <td>{ format!("{:+.3}", r.error_in_scale) }</td>
                         </tr>
                     }) }
