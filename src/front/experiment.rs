@@ -20,6 +20,13 @@ pub const PLATFORMS: &[&str] = &["TRT_INT8", "PPL_CUDA_INT8", "PPL_DSP_INT8"];
 /// Controls a course page can hide (`hide=settings,compare`).
 pub const HIDEABLE: &[&str] = &["open", "settings", "compare", "learn", "stepper"];
 
+/// Side-by-side sweeps (`sweep=ew`): the key, then each column's label and overrides.
+pub const SWEEPS: &[(&str, &[(&str, &str)])] = &[
+    ("ew", &[("Align to Large", "ew:large"), ("Align to Output", "ew:output"), ("None", "ew:none")]),
+    ("cat", &[("Align to Large", "cat:large"), ("Align to Output", "cat:output"), ("None", "cat:none")]),
+    ("fo", &[("force_overlap on", "fo:1"), ("force_overlap off", "fo:0")]),
+];
+
 /// One experiment: what the page shows and how it was quantized.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
@@ -59,6 +66,8 @@ pub struct Experiment {
     pub hide: Vec<String>,
     /// Rule-set comparison: overrides for the second setting (`p:PPL_DSP_INT8;ew:none`).
     pub compare: Option<String>,
+    /// Side-by-side sweep of one setting (a key of [`SWEEPS`]).
+    pub sweep: Option<String>,
 }
 
 impl Default for Experiment {
@@ -82,6 +91,7 @@ impl Default for Experiment {
             lesson: None,
             hide: Vec::new(),
             compare: None,
+            sweep: None,
         }
     }
 }
@@ -181,6 +191,9 @@ impl Experiment {
         if let Some(c) = &self.compare {
             kv.push(("vs", c.clone()));
         }
+        if let Some(s) = &self.sweep {
+            kv.push(("sweep", s.clone()));
+        }
         if let Some(p) = self.pass {
             kv.push(("pass", p.to_string()));
         }
@@ -258,6 +271,13 @@ impl Experiment {
             }
             "seed" => self.seed = v.parse().map_err(|_| bad("the seed is a whole number"))?,
             "vs" => self.compare = (!v.is_empty()).then(|| v.to_string()),
+            "sweep" => {
+                if !v.is_empty() && !SWEEPS.iter().any(|(k, _)| *k == v) {
+                    let keys: Vec<&str> = SWEEPS.iter().map(|(k, _)| *k).collect();
+                    return Err(bad(&format!("unknown sweep, choose one of {}", keys.join(", "))));
+                }
+                self.sweep = (!v.is_empty()).then(|| v.to_string());
+            }
             "pass" => self.pass = Some(v.parse().map_err(|_| bad("the pass position is a whole number"))?),
             "op" => self.op = (!v.is_empty()).then(|| v.to_string()),
             "hl" => self.tqc = (!v.is_empty()).then(|| v.to_string()),
@@ -290,6 +310,12 @@ impl Experiment {
         (e, warnings)
     }
 
+    /// The columns of the experiment's sweep (empty without one).
+    pub fn sweep_variants(&self) -> &'static [(&'static str, &'static str)] {
+        let key = self.sweep.as_deref().unwrap_or_default();
+        SWEEPS.iter().find(|(k, _)| *k == key).map_or(&[], |(_, v)| v)
+    }
+
     /// Whether course mode hides `control`.
     pub fn hides(&self, control: &str) -> bool {
         self.hide.iter().any(|h| h == control)
@@ -297,8 +323,16 @@ impl Experiment {
 
     /// The settings that change the quantization (not the view): equal keys mean the same run.
     pub fn run_key(&self) -> String {
-        let view =
-            Self { pass: None, op: None, tqc: None, lesson: None, hide: Vec::new(), compare: None, ..self.clone() };
+        let view = Self {
+            pass: None,
+            op: None,
+            tqc: None,
+            lesson: None,
+            hide: Vec::new(),
+            compare: None,
+            sweep: None,
+            ..self.clone()
+        };
         view.to_hash()
     }
 
@@ -385,6 +419,7 @@ mod tests {
             lesson: Some("states".into()),
             hide: vec!["settings".into(), "open".into()],
             compare: Some("p:TRT_INT8;ew:large".into()),
+            sweep: Some("cat".into()),
         }
     }
 
@@ -423,6 +458,7 @@ mod tests {
             "#m=%C3",
             "#x",
             "#op=%E2%82",
+            "#sweep=everything",
         ] {
             let (e, w) = Experiment::from_hash(h);
             assert!(!w.is_empty() || e == Experiment::default(), "{h}");
@@ -435,6 +471,13 @@ mod tests {
         assert_eq!(e.pass, Some(3));
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("unknown platform"), "{}", w[0]);
+        let (e, w) = Experiment::from_hash("#sweep=ew");
+        assert!(w.is_empty());
+        let cols: Vec<&str> = e.sweep_variants().iter().map(|(_, o)| *o).collect();
+        assert_eq!(cols, ["ew:large", "ew:output", "ew:none"]);
+        assert!(Experiment::default().sweep_variants().is_empty());
+        let (_, w) = Experiment::from_hash("#sweep=zz");
+        assert!(w[0].contains("unknown sweep"), "{w:?}");
     }
 
     #[test]

@@ -14,4 +14,5 @@ pub mod protocol;
 pub mod run;
 pub mod session;
 pub mod status;
+pub mod teach;
 pub mod worker;

@@ -59,6 +59,8 @@ pub enum Request {
         /// The quantable op's name.
         op: String,
     },
+    /// Run a teaching experiment (independent of the loaded session); answered by `Response::Experiment`.
+    Experiment(Box<super::teach::ExperimentJob>),
 }
 
 /// The error of the quantized simulation against the fp32 graph on the calibration data (PPQ's SNR ratio).
@@ -193,6 +195,8 @@ pub enum Response {
     Error(String),
     /// The worker panicked and is unusable; the page must start a new one.
     Crashed(String),
+    /// The answer to `Request::Experiment`.
+    Experiment(Box<super::teach::ExperimentAnswer>),
 }
 
 impl Response {

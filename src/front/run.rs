@@ -17,7 +17,7 @@ use crate::pipeline::{CalibrationData, Pipeline, Snapshot, format_version};
 pub const RANDOM_SAMPLES: usize = 16;
 
 /// The error of one graph output.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputError {
     /// Output variable name.
     pub name: String,
@@ -90,6 +90,27 @@ pub fn calibration(
 
 /// Imports, formats and runs the experiment's pipeline to the end.
 pub fn run(bytes: &[u8], exp: &Experiment, reference: Option<&CalibData>) -> Result<RunOutput, String> {
+    run_full(bytes, exp, reference).map(|(out, _, _)| out)
+}
+
+/// The graph the experiment's pipeline works on — imported, formatted for its state model and dispatched for
+/// its platform — without running a pass: what the page draws while the worker runs the passes. Cheap
+/// (no calibration, no inference).
+pub fn prepared_graph(bytes: &[u8], exp: &Experiment) -> Result<BaseGraph, String> {
+    let (platform, setting) = exp.to_setting()?;
+    let mut g = import_onnx(bytes).map_err(|e| e.to_string())?;
+    format_graph(&mut g, format_version(setting.state_model)).map_err(|e| e.to_string())?;
+    let pipeline = Pipeline::new(g, platform, setting).map_err(|e| e.to_string())?;
+    Ok(pipeline.context().graph.clone())
+}
+
+/// [`run`], also handing back the finished pipeline and its calibration data (for error analysis and the
+/// baking view).
+pub fn run_full(
+    bytes: &[u8],
+    exp: &Experiment,
+    reference: Option<&CalibData>,
+) -> Result<(RunOutput, Pipeline, CalibrationData), String> {
     let (platform, mut setting) = exp.to_setting()?;
     let mut g = import_onnx(bytes).map_err(|e| e.to_string())?;
     format_graph(&mut g, format_version(setting.state_model)).map_err(|e| e.to_string())?;
@@ -122,7 +143,8 @@ pub fn run(bytes: &[u8], exp: &Experiment, reference: Option<&CalibData>) -> Res
         .collect();
     let records = pipeline.records().map_err(|e| e.to_string())?;
     let snapshots = pipeline.trace().snapshots.clone();
-    Ok(RunOutput { records, snapshots, outputs, calibration, graph: pipeline.context().graph.clone() })
+    let graph = pipeline.context().graph.clone();
+    Ok((RunOutput { records, snapshots, outputs, calibration, graph }, pipeline, calib))
 }
 
 #[cfg(test)]
@@ -163,6 +185,35 @@ mod tests {
         let r = run(&bytes, &Experiment::default(), Some(&calib)).unwrap();
         assert_ne!(a.records, r.records);
         assert!(random_values(5, 1000).iter().all(|v| (-1.0..1.0).contains(v)));
+    }
+
+    /// The page draws the prepared graph and colours it with the worker's run: both must be the same graph.
+    #[test]
+    fn prepared_graph_is_the_graph_the_run_ends_with() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        for name in ["a_concat_pool", "b_residual", "c_soi", "d_passive"] {
+            let (bytes, calib) = sample(name);
+            for hash in ["#", "#p=PPL_CUDA_INT8&sm=0.6.5"] {
+                let (exp, _) = Experiment::from_hash(hash);
+                let out = run(&bytes, &exp, Some(&calib)).unwrap();
+                let g = prepared_graph(&bytes, &exp).unwrap();
+                // one line per op: name, type, platform, input and output variable names
+                let shape = |g: &BaseGraph| -> Vec<String> {
+                    g.op_ids()
+                        .into_iter()
+                        .map(|o| {
+                            let op = g.op(o);
+                            let names = |vs: &[crate::graph::VarId]| {
+                                vs.iter().map(|&v| g.var(v).name.clone()).collect::<Vec<_>>().join(",")
+                            };
+                            let (i, out) = (names(&op.inputs), names(&op.outputs));
+                            format!("{} {} {} ({i}) -> ({out})", op.name, op.op_type, op.platform.name())
+                        })
+                        .collect()
+                };
+                assert_eq!(shape(&g), shape(&out.graph), "{root}: {name} {hash}");
+            }
+        }
     }
 
     #[test]

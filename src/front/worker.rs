@@ -56,6 +56,7 @@ impl Worker {
             Request::OpStats { op } => {
                 return post(self.op_stats(&op).map_or_else(Response::Error, |v| Response::OpStats(Box::new(v))));
             }
+            Request::Experiment(job) => return post(Response::Experiment(Box::new(super::teach::answer(&job)))),
         };
         match result.and_then(|ran| self.state(ran)) {
             Ok(state) => post(Response::State(Box::new(state))),

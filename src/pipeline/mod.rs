@@ -2,6 +2,7 @@
 //! Depends on [`crate::core`] and [`crate::graph`].
 
 pub mod analysis;
+pub mod baking_view;
 pub mod context;
 pub mod driver;
 pub mod error;

@@ -27,6 +27,25 @@ async function settled(page, id) {
 
 const param = (hash, key) => new URLSearchParams(hash.replace(/^#/, '')).get(key);
 
+/** Checks what a step's extra views show: the sweep columns, the baking panel of a parameter. */
+async function checkViews(page, hash, hl, label) {
+  const sweep = param(hash, 'sweep');
+  if (sweep) {
+    const heads = await page.locator('#sweep thead th[data-variant]').allInnerTexts();
+    const want = { ew: ['Align to Large', 'Align to Output', 'None'], cat: ['Align to Large', 'Align to Output', 'None'],
+      fo: ['force_overlap on', 'force_overlap off'] }[sweep];
+    assert.deepEqual(heads, want, `${label}: one column per setting`);
+    const row = page.locator(`#sweep tr.sweep-tqc.hl[data-tqc="${hl}"] td`);
+    assert.equal(await row.count(), want.length, `${label}: the highlighted TQC has a cell per column`);
+    const snr = page.locator(`#sweep tr.sweep-layer[data-op="${param(hash, 'op')}"] td`);
+    for (const v of await snr.evaluateAll((tds) => tds.map((t) => t.dataset.snr))) {
+      assert.ok(Number.isFinite(Number(v)) && Number(v) >= 0, `${label}: per-layer SNR of every column (${v})`);
+    }
+  } else {
+    assert.equal(await page.locator('#sweep').count(), 0, `${label}: no sweep without sweep=`);
+  }
+}
+
 for (const lesson of ['states', 'alignment', 'baking']) {
   test(`lesson ${lesson}: each step highlights a TQC in the promised state`, async () => {
     const { page, problems } = await openPage(browser, server.url);
@@ -41,6 +60,8 @@ for (const lesson of ['states', 'alignment', 'baking']) {
       const expect = await step.getAttribute('data-expect');
       const hl = param(hash, 'hl');
       await step.click();
+      // the button is pressed once the page took the step's experiment (and, when it needs a run, shows it busy)
+      await page.waitForSelector(`.lesson-step[data-step="${i + 1}"][aria-pressed="true"]`);
       await settled(page, hl);
       const card = page.locator(`#inspector .tqc[data-highlight][data-tqc="${hl}"]`);
       assert.equal(await card.locator('.state-badge').innerText(), expect, `${lesson} step ${i + 1}: ${hl}`);
@@ -50,11 +71,138 @@ for (const lesson of ['states', 'alignment', 'baking']) {
       if (param(hash, 'vs')) {
         await page.waitForSelector('#compare');
       }
+      await checkViews(page, hash, hl, `${lesson} step ${i + 1}`);
+    }
+    // the final step's own view in sight: the side-by-side table, the baking panel, or the highlighted card
+    for (const sel of ['#sweep', '#baking', '#inspector .tqc[data-highlight]']) {
+      if (await page.locator(sel).count()) {
+        await page.locator(sel).first().scrollIntoViewIfNeeded();
+        break;
+      }
     }
     await screenshot(page, `lesson-${lesson}-final`);
+    // Each lesson ends with questions, and says where on the page their answers are.
+    const last = page.locator('.lesson h3').last();
+    assert.equal(await last.innerText(), 'Questions');
+    assert.ok(await page.locator('.lesson ol').last().locator('li').count() >= 3, 'a few questions');
+    assert.match(await page.locator('.lesson h3:text("Questions") + p').innerText(), /answers/i);
+    // The lesson's runs happen in the teaching worker, next to the pipeline worker: two workers, none on the page.
+    assert.ok(page.workers().length >= 2, `workers: ${page.workers().length}`);
     assert.deepEqual(problems, []);
   });
 }
+
+/** Numbers in the sweep table: scale text of TQC `id` in column `col` (0-based). */
+const sweepScale = (page, id, col) => page.locator(`#sweep tr.sweep-tqc[data-tqc="${id}"] td`).nth(col).locator('.scale').innerText();
+
+test('alignment answers are on the page: shared scales under alignment, separate under None, SNR per column', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.addInitScript(() => {
+    window.__longest = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${server.url}#m=b_residual&sweep=ew&op=add&hl=add:in1:input&lesson=alignment`);
+  await settled(page, 'add:in1:input');
+  await page.waitForSelector('#sweep');
+  const t0 = performance.now();
+  // Align to Large (column 0) and Align to Output (1): one shared scale; None (2): two different ones.
+  assert.equal(await sweepScale(page, 'add:in0:c2', 0), await sweepScale(page, 'add:in1:input', 0));
+  assert.equal(await sweepScale(page, 'add:in0:c2', 1), await sweepScale(page, 'add:in1:input', 1));
+  assert.notEqual(await sweepScale(page, 'add:in0:c2', 2), await sweepScale(page, 'add:in1:input', 2));
+  const snr = await page.locator('#sweep tr.sweep-layer[data-op="add"] td').evaluateAll((tds) => tds.map((t) => Number(t.dataset.snr)));
+  assert.equal(snr.length, 3);
+  assert.notEqual(snr[0], snr[2], 'None changes the Add\'s error');
+  assert.match(await page.locator('#sweep tr.sweep-layer[data-op="add"] td').nth(2).innerText(), /\(([+-])\d/, 'the change against column 1');
+  // The page computed none of it: the longest main-thread task stays short while the worker runs three pipelines
+  // (measured from here on, after the page's own start-up).
+  await page.evaluate(() => { window.__longest = 0; });
+  await page.goto(`${server.url}#m=a_concat_pool&sweep=cat&op=concat&hl=concat:in1:b2&lesson=alignment`);
+  await settled(page, 'concat:in1:b2');
+  await page.waitForSelector('#sweep tr.sweep-tqc[data-tqc="concat:in1:b2"]');
+  const longest = await page.evaluate(() => window.__longest);
+  // The same link in a fresh page gives the same side-by-side table.
+  const table = await page.locator('#sweep table').innerText();
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const fresh = await ctx.newPage();
+  await fresh.goto(page.url());
+  await settled(fresh, 'concat:in1:b2');
+  await fresh.waitForSelector('#sweep tr.sweep-tqc');
+  assert.equal(await fresh.locator('#sweep table').innerText(), table);
+  await ctx.close();
+  console.log(`alignment sweep: longest main-thread task ${longest.toFixed(0)} ms (${(performance.now() - t0).toFixed(0)} ms)`);
+  assert.ok(longest < 250, `longest task ${longest} ms`);
+  await screenshot(page, 'teach-sweep-concat');
+  // The sweep is a control too: choosing it writes the URL.
+  await page.selectOption('#exp-sweep', 'fo');
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('sweep') === 'fo');
+  await page.waitForSelector('#sweep th[data-variant="fo:0"]');
+  assert.deepEqual(problems, []);
+});
+
+test('baking panel: fp32 vs int vs baked rows, error histogram, bias precision with the op\'s numbers', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.goto(`${server.url}#m=d_passive&p=PPL_CUDA_INT8&op=conv1&hl=conv1:in1:c1_w&lesson=baking`);
+  await settled(page, 'conv1:in1:c1_w');
+  await page.waitForSelector('#baking[data-tqc="conv1:in1:c1_w"]');
+  assert.match(await page.locator('#baking-status').innerText(), /BAKED/);
+  // the rows' full-precision values (the cells show them rounded)
+  const rows = await page.locator('#baking-rows tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    fp32: Number(tr.dataset.fp32), int: Number(tr.dataset.int), scale: Number(tr.dataset.scale),
+    baked: Number(tr.dataset.baked), err: Number(tr.dataset.error), cells: tr.querySelectorAll('td').length })));
+  assert.ok(rows.length >= 3);
+  assert.ok(rows.some((r) => r.fp32 !== r.baked), 'baking changed some value');
+  for (const r of rows) {
+    const text = JSON.stringify(r);
+    assert.equal(r.cells, 6, text);
+    assert.ok(Math.abs(r.int * r.scale - r.baked) <= r.scale * 1e-4, `int × scale = baked: ${text}`);
+    assert.ok(Math.abs((r.baked - r.fp32) / r.scale - r.err) < 1e-4, `error in scale units: ${text}`);
+    assert.ok(Math.abs(r.err) <= 0.5 + 1e-4 || r.int === 127, `error within half a step unless clipped: ${text}`);
+  }
+  const bars = await page.locator('#baking-histogram rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.dataset.count)));
+  assert.equal(bars.length, 20);
+  assert.ok(bars.reduce((a, b) => a + b, 0) > 0);
+  assert.match(await page.locator('#baking-summary').innerText(), /mean \|error\| 0\.\d+/);
+  // Before the Baking pass the same rows are announced as what baking will write.
+  await page.locator('#pass-prev').click();
+  await page.locator('#baking-status', { hasText: 'not baked yet' }).waitFor();
+  // The bias: int32, its scale is input_scale × weight_scale, with the actual numbers.
+  await page.goto(`${server.url}#m=d_passive&p=PPL_CUDA_INT8&op=conv1&hl=conv1:in2:c1_b&lesson=baking`);
+  await settled(page, 'conv1:in2:c1_b');
+  await page.waitForSelector('#bias-precision');
+  const bias = await page.locator('#bias-precision').innerText();
+  assert.match(bias, /32 bits, range \[-2147483647, 2147483647\]/);
+  assert.match(bias, /conv1:in0:input/);
+  const cells = await page.locator('#bias-precision tbody tr').first().locator('td').allInnerTexts();
+  assert.ok(Math.abs(Number(cells[1]) / Number(cells[2]) - 1) < 1e-5, `product = bias scale: ${cells}`);
+  await page.locator('#bias-precision').scrollIntoViewIfNeeded();
+  await screenshot(page, 'teach-baking-bias');
+  // On TRT_INT8 the bias has no scale: the panel says it stays float.
+  await page.goto(`${server.url}#m=d_passive&op=conv1&hl=conv1:in2:c1_b&lesson=baking`);
+  await settled(page, 'conv1:in2:c1_b');
+  await page.locator('#baking-status', { hasText: 'leaves it in float32' }).waitFor();
+  assert.deepEqual(problems, []);
+});
+
+test('the Learn panel fits 1280×800: it scrolls on its own and collapses to a strip', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.goto(`${server.url}#m=b_residual&sweep=ew&op=add&hl=add:in1:input&lesson=alignment`);
+  await settled(page, 'add:in1:input');
+  const box = async (sel) => page.locator(sel).boundingBox();
+  const learn = await box('#learn');
+  assert.ok(learn.y + learn.height <= 800 + 1, `the panel ends inside the window: ${JSON.stringify(learn)}`);
+  assert.ok(await page.locator('#learn').evaluate((e) => e.scrollHeight > e.clientHeight), 'the lesson scrolls inside its panel');
+  const graphBefore = (await box('.graph-pane')).width;
+  await page.locator('#learn-collapse').click();
+  await page.waitForSelector('#learn.collapsed');
+  const graphAfter = (await box('.graph-pane')).width;
+  assert.ok(graphAfter > graphBefore + 200, `collapsing gives the graph room: ${graphBefore} → ${graphAfter}`);
+  await page.screenshot({ path: 'test-results/teach-1280x800-collapsed.png' });
+  await page.locator('#learn-expand').click();
+  await page.waitForSelector('.lesson-step');
+  await page.screenshot({ path: 'test-results/teach-1280x800-learn.png' });
+  assert.deepEqual(problems, []);
+});
 
 test('a shared link reproduces selection, pass and scales in a fresh page; back/forward walk through it', async () => {
   const { page, problems } = await openPage(browser, server.url);
@@ -104,6 +252,10 @@ test('a hand-edited hash gives readable messages, not a crash', async () => {
   assert.match(warn, /pass position is a whole number/);
   assert.match(warn, /unknown setting 'zz'/);
   assert.match(warn, /no op named 'nothere'/);
+  // A method PPQ forbids for the op group: PPQ's rule, in words.
+  await page.goto(`${server.url}#m=b_residual&ew=input`);
+  await page.locator('#load-error', { hasText: 'not allowed' }).waitFor();
+  assert.match(await page.locator('#load-error').innerText(), /Align to Input/);
   await page.goto(`${server.url}#m=no_such_model`);
   await page.locator('#link-warning', { hasText: 'no bundled sample' }).waitFor();
   await screenshot(page, 'teach-garbage-hash');
@@ -134,6 +286,10 @@ test('rule-set comparison and quirk badges', async () => {
   assert.match(await page.locator('#compare-right').innerText(), /PPL_DSP_INT8/);
   assert.match(await page.locator('#compare-left-error').innerText(), /output: \d/);
   assert.match(await page.locator('#compare-right-error').innerText(), /output: \d/);
+  // per-layer SNR of both runs, measured in the teaching worker
+  const layerRows = await page.locator('#compare-layers tbody tr').count();
+  assert.ok(layerRows >= 3, `per-layer rows: ${layerRows}`);
+  assert.match(await page.locator('#compare-layers tbody tr[data-op="add"]').innerText(), /\d\.\d{3} %\s+\d\.\d{3} %/);
   await page.locator('.diff-row button').first().click();
   await page.waitForSelector('#inspector .tqc[data-highlight]');
   await screenshot(page, 'teach-compare');

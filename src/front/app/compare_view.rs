@@ -4,6 +4,7 @@
 
 use crate::front::compare::{TqcDiff, likely_quirks, scale_text};
 use crate::front::run::OutputError;
+use crate::front::teach::LayerSnr;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -22,6 +23,34 @@ pub struct CompareProps {
     pub right_out: Vec<OutputError>,
     /// Jump to a TQC (op name, TQC id).
     pub on_pick: Callback<(String, String)>,
+    /// PPQ's per-layer SNR of the left and the right run (measured in the teaching worker).
+    #[prop_or_default]
+    pub layers: Rc<(Vec<LayerSnr>, Vec<LayerSnr>)>,
+}
+
+/// Per-layer SNR, left against right, as percentages.
+fn layer_table(layers: &(Vec<LayerSnr>, Vec<LayerSnr>)) -> Html {
+    let (left, right) = layers;
+    if left.is_empty() {
+        return html! {};
+    }
+    html! {
+        <table id="compare-layers" class="compare-layers">
+            <thead><tr><th>{ "layer SNR (noise / signal)" }</th><th>{ "left" }</th><th>{ "right" }</th></tr></thead>
+            <tbody>
+                { for left.iter().map(|l| {
+                    let r = right.iter().find(|r| r.op == l.op).map(|r| r.snr);
+                    html! {
+                        <tr data-op={l.op.clone()}>
+                            <td><code>{ &l.op }</code></td>
+                            <td class="num">{ format!("{:.3} %", l.snr * 100.0) }</td>
+                            <td class="num">{ r.map_or("—".into(), |r| format!("{:.3} %", r * 100.0)) }</td>
+                        </tr>
+                    }
+                }) }
+            </tbody>
+        </table>
+    }
 }
 
 fn errors(out: &[OutputError]) -> String {
@@ -47,6 +76,7 @@ pub fn compare_view(p: &CompareProps) -> Html {
                 <tr><th>{ "Left" }</th><td id="compare-left">{ &p.left }</td><td class="num" id="compare-left-error">{ errors(&p.left_out) }</td></tr>
                 <tr><th>{ "Right" }</th><td id="compare-right">{ &p.right }</td><td class="num" id="compare-right-error">{ errors(&p.right_out) }</td></tr>
             </table>
+            { layer_table(&p.layers) }
             if p.diffs.is_empty() {
                 <p id="compare-none">{ "No TQC differs: both settings give the same states, groups and scales." }</p>
             } else {

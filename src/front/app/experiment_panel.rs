@@ -96,6 +96,10 @@ pub fn experiment_panel(p: &PanelProps) -> Html {
                     e.compare = None;
                     Ok(())
                 }
+                "sweep" if v.is_empty() => {
+                    e.sweep = None;
+                    Ok(())
+                }
                 _ => e.set(key, &v),
             };
             if ok.is_ok() {
@@ -172,7 +176,11 @@ pub fn experiment_panel(p: &PanelProps) -> Html {
             }
             <div class="run-info">
                 if !p.hide_compare {
-                    { select("exp-vs", "Compare with", e.compare.as_deref().unwrap_or(""), &vs, set("vs")) }
+                    <div class="compare-controls">
+                        { select("exp-vs", "Compare with", e.compare.as_deref().unwrap_or(""), &vs, set("vs")) }
+                        { select("exp-sweep", "Side by side", e.sweep.as_deref().unwrap_or(""),
+                            &[("", "—"), ("ew", "Add: all methods"), ("cat", "Concat: all methods"), ("fo", "force_overlap on/off")], set("sweep")) }
+                    </div>
                 }
                 <p id="output-error" class="output-error">
                     { for p.outputs.iter().map(|o| html! {

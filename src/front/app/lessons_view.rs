@@ -72,6 +72,20 @@ pub fn lessons_view(p: &LessonsProps) -> Html {
         let cb = p.on_close.clone();
         Callback::from(move |_| cb.emit(()))
     };
+    // Collapsed, the panel is a thin strip: the graph and the inspector get the room on a small screen.
+    let collapsed = use_state(|| false);
+    let toggle = {
+        let collapsed = collapsed.clone();
+        Callback::from(move |_| collapsed.set(!*collapsed))
+    };
+    if *collapsed {
+        return html! {
+            <aside id="learn" class="learn collapsed" aria-label="Lessons">
+                <button id="learn-expand" class="link expand" aria-expanded="false" title="Show the lesson" onclick={toggle}>
+                    { "Lesson ▸" }</button>
+            </aside>
+        };
+    }
     let body = match (&p.lesson, content.as_ref()) {
         (None, _) => html! {
             <>
@@ -129,6 +143,8 @@ pub fn lessons_view(p: &LessonsProps) -> Html {
     };
     html! {
         <aside id="learn" class="learn" aria-label="Lessons">
+            <button id="learn-collapse" class="link collapse" aria-expanded="true" aria-label="Collapse the lessons"
+                title="Collapse the lesson to a strip" onclick={toggle}>{ "◂" }</button>
             <button class="link close" aria-label="Close the lessons" onclick={close}>{ "✕" }</button>
             { body }
         </aside>

@@ -3,6 +3,7 @@
 //! (`app-worker`, see [`crate::front::worker`]), or of the bundled real-PPQ results for comparison.
 
 mod analysis;
+mod baking_panel;
 pub(crate) mod colors;
 mod compare_view;
 mod experiment_panel;
@@ -19,13 +20,15 @@ mod runner;
 mod sensitivity_view;
 mod snr_view;
 mod stepper;
+mod sweep_view;
+mod teach_runner;
 mod toolbar;
 mod tqc_card;
 mod url_state;
 mod weight_ranges;
 
 use crate::front::calib::{calib_from_json, calib_from_npy};
-use crate::front::compare::{TqcDiff, diff};
+use crate::front::compare::TqcDiff;
 use crate::front::experiment::Experiment;
 use crate::front::protocol::{CalibSource, Request, Response, RunState};
 use crate::front::run::OutputError;
@@ -114,7 +117,11 @@ pub enum Msg {
     Goto(Experiment),
     /// A lesson step: its hash, keeping the open lesson and course-mode flags.
     GotoHash(String),
-    /// A run of the experiment with this key finished (run in this thread by [`execute`]).
+    /// The sample of the experiment with this key is fetched and its graph prepared: post it to the worker.
+    Fetched(String, Box<Result<teach_runner::Fetched, String>>),
+    /// The teaching worker answered.
+    Teacher(Box<Response>),
+    /// A run of the experiment with this key finished (in the teaching worker, see [`teach_runner`]).
     Ran(String, Box<Result<RunBundle, String>>),
     /// Open the Learn panel on a lesson (None: the lesson list).
     Learn(Option<String>),
@@ -133,48 +140,12 @@ pub struct RunBundle {
     calibration: String,
     compare: Option<(String, Vec<OutputError>, Vec<TqcDiff>)>,
     quirks: Vec<TqcDiff>,
+    extras: teach_runner::Extras,
 }
 
 /// The key of everything that needs a rerun (settings, sample, comparison).
 fn run_key(e: &Experiment) -> String {
-    format!("{}|{}", e.run_key(), e.compare.as_deref().unwrap_or(""))
-}
-
-/// Runs the experiment of a bundled sample (and its `fixed` and comparison variants) with our pipeline.
-async fn execute(exp: Experiment) -> Result<RunBundle, String> {
-    use crate::front::run::run;
-    let Some(name) = exp.sample.clone() else { return Err("no sample is chosen".into()) };
-    let bytes = loader::fetch_bytes(&format!("{name}.onnx")).await?;
-    let calib = match loader::fetch_text(&format!("calib/{name}_calib.json")).await {
-        Ok(text) => Some(calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?),
-        Err(_) => None,
-    };
-    let out = run(&bytes, &exp, calib.as_ref()).map_err(|e| format!("{name}: {e}"))?;
-    let to_view = |out: &crate::front::run::RunOutput, source: String| -> Result<ResultView, String> {
-        let records = serde_json::to_string(&out.records).map_err(|e| e.to_string())?;
-        let snaps = serde_json::to_string(&out.snapshots).map_err(|e| e.to_string())?;
-        ResultView::from_json(source, &records, Some(&snaps))
-    };
-    let source = format!("Our pipeline: {} · {}", exp.label(), out.calibration);
-    let doc = ViewModel::from_graph(&name, &out.graph, Some(to_view(&out, source)?));
-    let quirks = if exp.quirks == crate::core::quirks::Quirks::Faithful {
-        let fixed = Experiment { quirks: crate::core::quirks::Quirks::Fixed, ..exp.clone() };
-        run(&bytes, &fixed, calib.as_ref()).map(|f| diff(&out.records, &f.records)).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let compare = match &exp.compare {
-        Some(vs) => {
-            let (right, warnings) = exp.with_overrides(vs);
-            if let Some(w) = warnings.first() {
-                return Err(format!("comparison: {w}"));
-            }
-            let r = run(&bytes, &right, calib.as_ref()).map_err(|e| format!("comparison ({}): {e}", right.label()))?;
-            Some((right.label(), r.outputs, diff(&out.records, &r.records)))
-        }
-        None => None,
-    };
-    Ok(RunBundle { doc, outputs: out.outputs, calibration: out.calibration, compare, quirks })
+    format!("{}|{}|{}", e.run_key(), e.compare.as_deref().unwrap_or(""), e.sweep.as_deref().unwrap_or(""))
 }
 
 /// The root component: header with the open controls, the graph with its legend and pass stepper, the TQC
@@ -219,6 +190,11 @@ pub struct App {
     learn: bool,
     scroll: bool,
     analysis: analysis::Analysis,
+    /// The teaching worker, the key it is running, and the fetched sample of the pending key.
+    teacher: Option<WorkerHandle>,
+    teaching: Option<String>,
+    fetched: Option<(String, teach_runner::Fetched)>,
+    extras: Rc<teach_runner::Extras>,
     _hash: url_state::HashListener,
 }
 
@@ -251,6 +227,10 @@ impl Component for App {
             quirks: Rc::new(Vec::new()),
             scroll: true,
             analysis: analysis::Analysis::default(),
+            teacher: None,
+            teaching: None,
+            fetched: None,
+            extras: Rc::default(),
             _hash: url_state::HashListener::new(move |h| link.send_message(Msg::HashChanged(h))),
             manifest: None,
             doc: None,
@@ -444,6 +424,7 @@ impl Component for App {
                         self.calibration = b.calibration;
                         self.compare = b.compare.map(|(l, o, d)| (l, o, Rc::new(d)));
                         self.quirks = Rc::new(b.quirks);
+                        self.extras = Rc::new(b.extras);
                         self.loaded_key = Some(key);
                         self.error = None;
                         self.sync_view();
@@ -456,6 +437,8 @@ impl Component for App {
                     }
                 }
             }
+            Msg::Fetched(key, result) => return self.on_fetched(ctx, key, *result),
+            Msg::Teacher(r) => return self.on_teacher(ctx, *r),
             Msg::Learn(lesson) => {
                 self.learn = true;
                 let exp = Experiment { lesson, ..self.exp.clone() };
@@ -631,8 +614,8 @@ impl App {
         self.busy = Some(format!("Quantizing {} ({})…", self.exp.sample.as_deref().unwrap_or(""), self.exp.label()));
         let exp = self.exp.clone();
         ctx.link().send_future(async move {
-            let result = execute(exp).await;
-            Msg::Ran(key, Box::new(result))
+            let result = teach_runner::fetch(exp).await;
+            Msg::Fetched(key, Box::new(result))
         });
     }
 
@@ -771,7 +754,7 @@ impl App {
 
     fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
         match r {
-            Response::Hello => {}
+            Response::Hello | Response::Experiment(_) => {}
             Response::Progress { done, total, pass } => self.progress = Some((done, total, pass)),
             Response::State(state) => {
                 self.pending = self.pending.saturating_sub(1);
@@ -965,10 +948,14 @@ impl App {
                     </Inspector>
                     { self.view_analysis(ctx) }
                     <QuirkNotes diffs={self.quirks.clone()} op={self.exp.op.clone()} />
+                    <sweep_view::SweepView extras={self.extras.clone()} op={self.exp.op.clone()} hl={self.exp.tqc.clone()} />
+                    <baking_panel::BakingPanel extras={self.extras.clone()} op={self.exp.op.clone()} hl={self.exp.tqc.clone()}
+                        states={baking_panel::states_at(result, self.step, &self.extras)} />
                     if let Some((right, right_out, diffs)) = &self.compare {
                         <CompareView left={self.exp.label()} right={right.clone()} diffs={diffs.clone()}
                             left_out={self.outputs.clone()} right_out={right_out.clone()}
-                            on_pick={ctx.link().callback(|(op, id)| Msg::Pick(op, id))} />
+                            on_pick={ctx.link().callback(|(op, id)| Msg::Pick(op, id))}
+                            layers={Rc::new((self.extras.layers.clone(), self.extras.compare_layers.clone()))} />
                     }
                 </div>
             </>

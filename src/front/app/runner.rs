@@ -26,6 +26,11 @@ fn js_text(e: &wasm_bindgen::JsValue) -> String {
 impl WorkerHandle {
     /// Starts `worker.js` (same origin, allowed by the CSP's `worker-src 'self'`).
     pub fn spawn(link: &Scope<App>) -> Result<Self, String> {
+        Self::spawn_with(link, |r| Msg::Worker(Box::new(r)))
+    }
+
+    /// [`Self::spawn`] with its own message for the page (the teaching worker answers as `Msg::Teacher`).
+    pub fn spawn_with(link: &Scope<App>, to_msg: fn(Response) -> Msg) -> Result<Self, String> {
         let worker =
             Worker::new("./worker.js").map_err(|e| format!("cannot start the pipeline worker: {}", js_text(&e)))?;
         let l = link.clone();
@@ -35,15 +40,12 @@ impl WorkerHandle {
                     .unwrap_or_else(|err| Response::Error(format!("unreadable worker message: {err}"))),
                 None => Response::Error("the worker sent a message that is not text".into()),
             };
-            l.send_message(Msg::Worker(Box::new(r)));
+            l.send_message(to_msg(r));
         });
         let l = link.clone();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
             e.prevent_default();
-            l.send_message(Msg::Worker(Box::new(Response::Crashed(format!(
-                "the pipeline worker failed: {}",
-                e.message()
-            )))));
+            l.send_message(to_msg(Response::Crashed(format!("the pipeline worker failed: {}", e.message()))));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
