@@ -61,8 +61,20 @@ fn aliases_and_ppq_spellings_give_the_same_run() {
     let ppq = quantize("b_residual", &c, &d.join("c"), &["--elementwise-alignment", "None"]);
     let kebab = quantize("b_residual", &c, &d.join("d"), &["--elementwise-alignment", "none"]);
     assert_eq!(ppq, kebab);
-    let large = quantize("b_residual", &c, &d.join("e"), &["--elementwise-alignment", "align-to-large"]);
+    let large = quantize(
+        "b_residual",
+        &c,
+        &d.join("e"),
+        &["--elementwise-alignment", "align-to-large", "--observer", "minmax"],
+    );
     assert_eq!(large, a, "'Align to Large' is TRT_INT8's default");
+    // without --calib-algorithm each activation keeps its quantizer's observer (TRT_INT8: percentile), as PPQ
+    let platform = quantize("b_residual", &c, &d.join("f"), &[]);
+    let observers = |r: &Value| -> Vec<Value> {
+        r.as_array().unwrap().iter().filter(|t| t["is_parameter"] == false).map(|t| t["observer"].clone()).collect()
+    };
+    assert!(observers(&platform).iter().all(|o| o == "percentile"), "{:?}", observers(&platform));
+    assert!(observers(&a).iter().all(|o| o == "minmax"));
     let _ = std::fs::remove_dir_all(&d);
 }
 

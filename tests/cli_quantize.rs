@@ -29,7 +29,16 @@ fn quantize_and_compare_with(model: &str, platform: &str, version: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_ppq-playground"))
         .args(["quantize", r.join(format!("models/{model}.onnx")).to_str().unwrap()])
         .args(["--calib", r.join(format!("calib/{model}_calib.npy")).to_str().unwrap()])
-        .args(["--platform", platform, "--profile", version, "--out", out.to_str().unwrap()])
+        .args([
+            "--platform",
+            platform,
+            "--calib-algorithm",
+            "minmax",
+            "--profile",
+            version,
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));

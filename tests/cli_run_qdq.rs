@@ -84,7 +84,18 @@ fn qdq_in_onnxruntime_matches_run_quantized_within_one_lsb() {
         let label = format!("{model}/{platform}");
         let dir = tmp.join(format!("{model}__{platform}"));
         let (onnx, x) = (r.join(format!("models/{model}.onnx")), r.join(format!("calib/{model}_calib.npy")));
-        let q = bin(&["quantize", s(&onnx), "--calib", s(&x), "--platform", &platform, "--out", s(&dir)]);
+        let q = bin(&[
+            "quantize",
+            s(&onnx),
+            "--calib",
+            s(&x),
+            "--platform",
+            &platform,
+            "--calib-algorithm",
+            "minmax",
+            "--out",
+            s(&dir),
+        ]);
         assert_eq!(q.status.code(), Some(0), "{label} quantize: {}", String::from_utf8_lossy(&q.stderr));
         let (sim, fp) = (dir.join("sim.npy"), dir.join("fp32.npy"));
         for (out, quantized) in [(&sim, true), (&fp, false)] {

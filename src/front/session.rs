@@ -24,6 +24,10 @@ use std::collections::HashMap;
 /// Calibration observers (PPQ's `calib_algorithm` names).
 pub const OBSERVERS: [&str; 5] = ["minmax", "percentile", "kl", "mse", "isotone"];
 
+/// The observer choice that leaves `calib_algorithm` unset: each TQC keeps its quantizer's own observer, as
+/// with PPQ's default setting (the CLI's default).
+pub const PLATFORM_OBSERVERS: &str = "platform";
+
 /// What a user chooses before quantizing. Strings are PPQ's names so the settings serialize readably
 /// (the page may put them in its URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,10 +149,11 @@ pub fn quantization_setting(s: &SessionSettings, n: usize) -> Result<(TargetPlat
         "fixed" => Quirks::Fixed,
         other => return Err(format!("unknown quirks mode '{other}' (faithful or fixed)")),
     };
-    if !OBSERVERS.contains(&s.observer.as_str()) {
+    if s.observer != PLATFORM_OBSERVERS && !OBSERVERS.contains(&s.observer.as_str()) {
         return Err(format!("unknown observer '{}'", s.observer));
     }
-    setting.quantize_activation_setting.calib_algorithm = Some(s.observer.clone());
+    setting.quantize_activation_setting.calib_algorithm =
+        (s.observer != PLATFORM_OBSERVERS).then(|| s.observer.clone());
     setting.quantize_activation_setting.calib_steps =
         u32::try_from(n).map_err(|_| format!("--steps {n} is too large"))?;
     apply_choices(s, &mut setting);
@@ -254,7 +259,13 @@ pub fn setting_lines(settings: &SessionSettings, samples: usize) -> Vec<(String,
     let mut lines = vec![
         ("platform".into(), settings.platform.clone()),
         ("state model".into(), settings.state_model.clone()),
-        ("observer".into(), settings.observer.clone()),
+        (
+            "observer".into(),
+            match settings.observer.as_str() {
+                PLATFORM_OBSERVERS => "the platform's own (PPQ's default setting)".into(),
+                name => name.to_string(),
+            },
+        ),
         ("quirks".into(), settings.quirks.clone()),
         ("calibration samples".into(), samples.to_string()),
     ];
@@ -347,6 +358,8 @@ mod tests {
     fn settings_reject_unknown_names() {
         let mut s = SessionSettings::default();
         assert!(quantization_setting(&s, 16).is_ok());
+        s.observer = PLATFORM_OBSERVERS.into();
+        assert_eq!(quantization_setting(&s, 16).map(|(_, q)| q.quantize_activation_setting.calib_algorithm), Ok(None));
         s.observer = "median".into();
         assert!(quantization_setting(&s, 16).unwrap_err().contains("observer"));
         s = SessionSettings { state_model: "ppq-0.6.5".into(), ..SessionSettings::default() };

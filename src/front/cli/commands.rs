@@ -213,7 +213,7 @@ pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
             QuirksArg::Fixed => "fixed",
         }
         .into(),
-        observer: observer_name(a.observer).into(),
+        observer: a.observer.map_or(session::PLATFORM_OBSERVERS, observer_name).into(),
         steps: a.steps,
         keep_float: a.keep_float.clone(),
         elementwise_alignment: a.elementwise_alignment,

@@ -117,9 +117,10 @@ pub struct PipelineArgs {
     /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
     #[arg(long, default_value = "TRT_INT8")]
     pub platform: String,
-    /// Activation calibration algorithm (PPQ's `calib_algorithm`; `--observer` is an alias).
-    #[arg(long = "calib-algorithm", visible_alias = "observer", value_enum, default_value = "minmax")]
-    pub observer: ObserverArg,
+    /// Activation calibration algorithm (PPQ's `calib_algorithm`; `--observer` is an alias). Default: the
+    /// platform's own observers, as PPQ's default setting (e.g. percentile for TRT_INT8).
+    #[arg(long = "calib-algorithm", visible_alias = "observer", value_enum)]
+    pub observer: Option<ObserverArg>,
     /// PPQ version whose state model and graph formatting to follow (`--state-model` is an alias).
     #[arg(long = "profile", visible_alias = "state-model", value_enum, default_value = "ppq-0.6.6")]
     pub state_model: StateModelArg,
