@@ -152,7 +152,9 @@ mod tests {
         let fc: Vec<_> = states.iter().filter(|(k, _)| k.starts_with("/fc/Gemm:")).map(|(_, v)| v.clone()).collect();
         assert!(!fc.is_empty() && fc.iter().all(|v| v == "DEQUANTIZED"), "{fc:?}");
         // PPQ's exporters skip configs that cannot export: the QDQ model loses the op's quantization.
-        let qdq = |files: &[crate::front::protocol::FileView]| files.iter().find(|f| f.name == "qdq.onnx").cloned();
+        let qdq = |files: &[crate::front::protocol::FileView]| {
+            files.iter().find(|f| f.name == crate::front::session::QDQ_ONNX).cloned()
+        };
         let (before, float) = (qdq(&done.files).expect("qdq"), qdq(&s.files).expect("qdq while kept in float"));
         assert!(float.bytes.len() < before.bytes.len());
         let Some(Response::State(back)) =
