@@ -91,6 +91,7 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
   if (calib) {
     const reps = Math.max(3, Math.min(REPS, nCalib > 16 ? REPS : 5));
     record(name, `calibrate minmax ${nCalib} samples incl. import (ours)`, await time(() => wasm.calibrate(bytes, calib, nCalib), reps));
+    record(name, `quantize ${nCalib} samples, all passes incl. import (ours)`, await time(() => wasm.quantize(bytes, calib, nCalib), reps));
   }
   if (ort) {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
