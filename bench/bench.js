@@ -107,13 +107,15 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
 async function main() {
   const simd = await import('./pkg-simd/bench-wasm.js');
   await simd.default();
-  const nosimd = await import('./pkg-nosimd/bench-wasm.js');
-  await nosimd.default();
-  if (!simd.simd128() || nosimd.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
+  // The no-simd128 build is optional (scripts/bench-web.sh with BENCH_NOSIMD=0 skips it).
+  const nosimd = await import('./pkg-nosimd/bench-wasm.js').catch(() => null);
+  if (nosimd) await nosimd.default();
+  if (!simd.simd128() || nosimd?.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
 
   await jsCopy();
   await kernels(simd, 'simd128');
-  await kernels(nosimd, 'no-simd128');
+  if (nosimd) await kernels(nosimd, 'no-simd128');
+  else window.__bench.nosimd = 'skipped (BENCH_NOSIMD=0)';
 
   let ort = null;
   try {

@@ -12,6 +12,7 @@ OUT=dist-bench
 # machine. Both builds are LLVM -O3 + LTO already; wasm-opt adds little, and the no-simd128 figures are only
 # the denominators of the simd128 ratios (see BENCHMARKS.md).
 NOSIMD_OPT=${BENCH_NOSIMD_OPT:--O1}
+SIMD_OPT=${BENCH_SIMD_OPT:--O3}
 WASM_OPT=(wasm-opt --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
@@ -22,10 +23,14 @@ build() { # $1 = pkg dir name, $2 = cargo target dir, $3 = wasm-opt level; RUSTF
 }
 
 rm -rf "$OUT" && mkdir -p "$OUT/ort" "$OUT/models"
-build pkg-simd target -O3
-RUSTFLAGS="-C target-feature=-simd128" build pkg-nosimd target/nosimd "$NOSIMD_OPT"
-if wasm-dis "$OUT/pkg-nosimd/bench-wasm_bg.wasm" | grep -q "v128\."; then
-  echo "the no-simd128 build contains v128 instructions" >&2; exit 1
+build pkg-simd target "$SIMD_OPT"
+# BENCH_NOSIMD=0 skips the no-simd128 build (a cold one compiles every dependency again); the page then
+# leaves out the no-simd128 rows.
+if [ "${BENCH_NOSIMD:-1}" != 0 ]; then
+  RUSTFLAGS="-C target-feature=-simd128" build pkg-nosimd target/nosimd "$NOSIMD_OPT"
+  if wasm-dis "$OUT/pkg-nosimd/bench-wasm_bg.wasm" | grep -q "v128\."; then
+    echo "the no-simd128 build contains v128 instructions" >&2; exit 1
+  fi
 fi
 cp bench/index.html bench/bench.js "$OUT/"
 ORT=node_modules/onnxruntime-web/dist
@@ -40,4 +45,5 @@ open(sys.argv[1], 'wb').write(struct.pack('<%df' % len(flat), *flat))
 if [ -f bench-models/mobilenetv2.onnx ]; then
   cp bench-models/mobilenetv2.onnx bench-models/mobilenetv2_calib.f32 "$OUT/models/"
 fi
-echo "built $OUT/ (simd128 wasm $(du -h $OUT/pkg-simd/bench-wasm_bg.wasm | cut -f1), no-simd $(du -h $OUT/pkg-nosimd/bench-wasm_bg.wasm | cut -f1))"
+size() { if [ -f "$1" ]; then du -h "$1" | cut -f1; else echo "not built"; fi; }
+echo "built $OUT/ (simd128 wasm $(size $OUT/pkg-simd/bench-wasm_bg.wasm), no-simd $(size $OUT/pkg-nosimd/bench-wasm_bg.wasm))"

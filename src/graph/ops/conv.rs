@@ -268,7 +268,9 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
 /// One group's `out = W·cols + bias` (`out` is m rows of n, B's row stride n).
 ///
 /// wasm32: the core's simd128 micro-kernel. matrixmultiply has no simd128 kernel; its generic one sums in the
-/// same order (`(Σₖ a·b) + bias`, unfused), so the page's activations did not change.
+/// same order (`(Σₖ a·b) + bias`, unfused) up to its k-block of 256, so the page's activations on the
+/// reference models are unchanged; beyond (MobileNetV2's 320–960-channel 1×1 convs) it added the bias after
+/// the first block, a few ulps' difference.
 /// Native: matrixmultiply's FMA kernel, whose sums equal torch's CPU convolutions bit for bit on the reference
 /// models (`front::run`'s parity test compares scales exactly), which the unfused kernel does not.
 fn product(g: &Gemm<'_>, out: &mut [f32]) -> Result<(), String> {
