@@ -91,6 +91,7 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
   if (calib) {
     const reps = Math.max(3, Math.min(REPS, nCalib > 16 ? REPS : 5));
     record(name, `calibrate minmax ${nCalib} samples incl. import (ours)`, await time(() => wasm.calibrate(bytes, calib, nCalib), reps));
+    record(name, `quantize ${nCalib} samples, all passes incl. import (ours)`, await time(() => wasm.quantize(bytes, calib, nCalib), reps));
   }
   if (ort) {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
@@ -106,13 +107,15 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
 async function main() {
   const simd = await import('./pkg-simd/bench-wasm.js');
   await simd.default();
-  const nosimd = await import('./pkg-nosimd/bench-wasm.js');
-  await nosimd.default();
-  if (!simd.simd128() || nosimd.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
+  // The no-simd128 build is optional (scripts/bench-web.sh with BENCH_NOSIMD=0 skips it).
+  const nosimd = await import('./pkg-nosimd/bench-wasm.js').catch(() => null);
+  if (nosimd) await nosimd.default();
+  if (!simd.simd128() || nosimd?.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
 
   await jsCopy();
   await kernels(simd, 'simd128');
-  await kernels(nosimd, 'no-simd128');
+  if (nosimd) await kernels(nosimd, 'no-simd128');
+  else window.__bench.nosimd = 'skipped (BENCH_NOSIMD=0)';
 
   let ort = null;
   try {

@@ -71,6 +71,7 @@ async function main() {
       firstRenderMs: render,
       wasmGzipBytes: {
         app: gz(path.join(ROOT, 'dist/pkg/app-ui_bg.wasm')),
+        worker: gz(path.join(ROOT, 'dist/pkg/app-worker_bg.wasm')),
         benchSimd: gz(path.join(ROOT, 'dist-bench/pkg-simd/bench-wasm_bg.wasm')),
       },
       results: bench.results,
@@ -93,7 +94,7 @@ async function main() {
     console.log(`${model} per-op share: ${rows.map(([k, [ms, n]]) => `${k} ${(100 * ms / total).toFixed(0)}% (${n})`).join(', ')}`);
   }
   if (out.firstRenderMs) console.log(`app first render: ${out.firstRenderMs.median.toFixed(0)} ms (median of ${out.firstRenderMs.runs} loads)`);
-  console.log(`app wasm gzipped: ${out.wasmGzipBytes.app} bytes`);
+  console.log(`wasm gzipped: page ${out.wasmGzipBytes.app}, worker ${out.wasmGzipBytes.worker} bytes`);
   if (out.problems.length) console.log(`page problems:\n  ${out.problems.join('\n  ')}`);
 }
 

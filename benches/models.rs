@@ -1,6 +1,7 @@
 //! Criterion benches of whole models natively: fp32 latency (import + format once, then one forward) and
-//! minmax calibration of every activation (import + format + forwards + render; the stand-in for the whole
-//! quantize until the `Pipeline` driver lands) on the digits CNN (64 reference samples) and on a random-init
+//! minmax calibration of every activation (import + format + forwards + render) and the whole quantize
+//! (`Pipeline::run_all`, TRT_INT8 minmax, as PPQ's `quantize_onnx_model`) on the digits CNN (64 reference
+//! samples) and on a random-init
 //! MobileNetV2 (8 samples) when `bench-models/mobilenetv2.onnx` exists (`scripts/bench/make_mobilenetv2.py`).
 //!
 //! Run: `cargo bench --bench models -- --warm-up-time 1 --measurement-time 5`. Figures: BENCHMARKS.md.
@@ -12,7 +13,7 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::Criterion;
-    use ppq_playground::bench::{calibrate_minmax, first_input, infer, prepare_graph, random_tensor};
+    use ppq_playground::bench::{calibrate_minmax, first_input, infer, prepare_graph, quantize, random_tensor};
     use ppq_playground::graph::executor::Executor;
     use std::hint::black_box;
 
@@ -49,6 +50,9 @@ mod native {
         let refs: Vec<&[f32]> = samples.iter().map(Vec::as_slice).collect();
         g.bench_function(format!("calibrate_minmax_{}", samples.len()), |b| {
             b.iter(|| calibrate_minmax(black_box(bytes), &refs).expect("calibrate"))
+        });
+        g.bench_function(format!("quantize_{}", samples.len()), |b| {
+            b.iter(|| quantize(black_box(bytes), &refs).expect("quantize"))
         });
         g.finish();
     }

@@ -8,20 +8,29 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 OUT=dist-bench
-WASM_OPT=(wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+# The no-simd128 build gets wasm-opt -O1 (BENCH_NOSIMD_OPT): -O3 on it took over 5 min on the loaded 2-core
+# machine. Both builds are LLVM -O3 + LTO already; wasm-opt adds little, and the no-simd128 figures are only
+# the denominators of the simd128 ratios (see BENCHMARKS.md).
+NOSIMD_OPT=${BENCH_NOSIMD_OPT:--O1}
+SIMD_OPT=${BENCH_SIMD_OPT:--O3}
+WASM_OPT=(wasm-opt --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
-build() { # $1 = pkg dir name, $2 = cargo target dir; RUSTFLAGS from the caller's environment
+build() { # $1 = pkg dir name, $2 = cargo target dir, $3 = wasm-opt level; RUSTFLAGS from the caller's environment
   cargo build --release --target wasm32-unknown-unknown --bin bench-wasm --target-dir "$2"
   wasm-bindgen --target web --no-typescript --out-dir "$OUT/$1" "$2/wasm32-unknown-unknown/release/bench-wasm.wasm"
-  "${WASM_OPT[@]}" "$OUT/$1/bench-wasm_bg.wasm" -o "$OUT/$1/bench-wasm_bg.wasm"
+  "${WASM_OPT[@]}" "$3" "$OUT/$1/bench-wasm_bg.wasm" -o "$OUT/$1/bench-wasm_bg.wasm"
 }
 
 rm -rf "$OUT" && mkdir -p "$OUT/ort" "$OUT/models"
-build pkg-simd target
-RUSTFLAGS="-C target-feature=-simd128" build pkg-nosimd target/nosimd
-if wasm-dis "$OUT/pkg-nosimd/bench-wasm_bg.wasm" | grep -q "v128\."; then
-  echo "the no-simd128 build contains v128 instructions" >&2; exit 1
+build pkg-simd target "$SIMD_OPT"
+# BENCH_NOSIMD=0 skips the no-simd128 build (a cold one compiles every dependency again); the page then
+# leaves out the no-simd128 rows.
+if [ "${BENCH_NOSIMD:-1}" != 0 ]; then
+  RUSTFLAGS="-C target-feature=-simd128" build pkg-nosimd target/nosimd "$NOSIMD_OPT"
+  if wasm-dis "$OUT/pkg-nosimd/bench-wasm_bg.wasm" | grep -q "v128\."; then
+    echo "the no-simd128 build contains v128 instructions" >&2; exit 1
+  fi
 fi
 cp bench/index.html bench/bench.js "$OUT/"
 ORT=node_modules/onnxruntime-web/dist
@@ -36,4 +45,5 @@ open(sys.argv[1], 'wb').write(struct.pack('<%df' % len(flat), *flat))
 if [ -f bench-models/mobilenetv2.onnx ]; then
   cp bench-models/mobilenetv2.onnx bench-models/mobilenetv2_calib.f32 "$OUT/models/"
 fi
-echo "built $OUT/ (simd128 wasm $(du -h $OUT/pkg-simd/bench-wasm_bg.wasm | cut -f1), no-simd $(du -h $OUT/pkg-nosimd/bench-wasm_bg.wasm | cut -f1))"
+size() { if [ -f "$1" ]; then du -h "$1" | cut -f1; else echo "not built"; fi; }
+echo "built $OUT/ (simd128 wasm $(size $OUT/pkg-simd/bench-wasm_bg.wasm), no-simd $(size $OUT/pkg-nosimd/bench-wasm_bg.wasm))"

@@ -1,18 +1,20 @@
 //! Workloads shared by the native criterion benches (`benches/`) and the browser bench page
 //! (`src/bin/bench-wasm.rs`), so both time exactly the same code on the same data.
 //!
-//! Until the pipeline's `Pipeline` driver lands, [`calibrate_minmax`] stands in for "calibration": it runs
-//! the fp32 executor over every sample and feeds each float activation to a minmax observer, which is the
-//! work PPQ's runtime-calibration pass does with minmax observers.
+//! [`quantize`] is the whole quantize as PPQ's `quantize_onnx_model` does it (every pass of
+//! `Pipeline::run_all`, calibration included); [`calibrate_minmax`] is its calibration part alone: the fp32
+//! executor over every sample with a minmax observer on each float activation.
 
 use crate::core::QuantizationPolicy;
 use crate::core::StateModel;
 use crate::core::error::QuantError;
 use crate::core::observer::{Observer, ObserverTarget, create_observer};
+use crate::core::platform::TargetPlatform;
 use crate::graph::executor::{ExecutionHook, Executor, NoHook};
 use crate::graph::format::{FormatVersion, format_graph};
 use crate::graph::import::import_onnx;
 use crate::graph::{BaseGraph, GraphError, OpId, Tensor, VarId};
+use crate::pipeline::{CalibrationData, Pipeline, PipelineError, QuantizationSetting};
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
 
@@ -65,6 +67,10 @@ impl ActivationMinMax {
 }
 
 impl ExecutionHook for ActivationMinMax {
+    fn wants_inputs(&self, _: &BaseGraph, _: OpId) -> bool {
+        false
+    }
+
     fn after_op(&mut self, graph: &BaseGraph, op: OpId, outputs: &mut [Tensor]) -> Result<(), GraphError> {
         for (&v, t) in graph.op(op).outputs.iter().zip(outputs.iter()) {
             let Tensor::F32(a) = t else { continue };
@@ -131,4 +137,18 @@ pub fn calibrate_minmax(model: &[u8], samples: &[&[f32]]) -> Result<usize, Graph
         exec.forward(&[(name.as_str(), t)], None, &mut hook)?;
     }
     hook.render_all().map_err(|e| GraphError::Invalid(e.to_string()))
+}
+
+/// The whole quantize of `model` as the Python peer calls PPQ 0.6.6 (`scripts/bench/peers.py`): TRT_INT8 with
+/// the platform's setting, minmax calibration, `calib_steps` = the sample count; import + format + dispatch +
+/// every pass of [`Pipeline::run_all`]. Returns the number of passes run.
+pub fn quantize(model: &[u8], samples: &[&[f32]]) -> Result<usize, PipelineError> {
+    let mut setting = QuantizationSetting::for_platform(TargetPlatform::TrtInt8);
+    setting.quantize_activation_setting.calib_algorithm = Some("minmax".into());
+    setting.quantize_activation_setting.calib_steps = u32::try_from(samples.len()).unwrap_or(u32::MAX);
+    let mut pipeline = Pipeline::from_onnx(model, TargetPlatform::TrtInt8, setting)?;
+    let (name, shape) = first_input(&pipeline.context().graph)?;
+    let owned: Vec<Vec<f32>> = samples.iter().map(|s| s.to_vec()).collect();
+    let calib = CalibrationData::single_input(&name, &shape, &owned)?;
+    Ok(pipeline.run_all(&calib)?.len())
 }

@@ -163,6 +163,10 @@ mod web {
     }
 
     impl ExecutionHook for OpTimer {
+        fn wants_inputs(&self, _: &BaseGraph, _: OpId) -> bool {
+            false
+        }
+
         fn before_op(&mut self, _: &BaseGraph, _: OpId, _: &mut [Option<Tensor>]) -> Result<(), GraphError> {
             self.start = now();
             Ok(())
@@ -194,5 +198,17 @@ mod web {
         let per = samples.len() / n;
         let batches: Vec<&[f32]> = samples.chunks_exact(per).collect();
         Ok(calibrate_minmax(model, &batches)?)
+    }
+
+    /// The whole quantize (PPQ's `quantize_onnx_model`: TRT_INT8, minmax, every pass) over `samples` (n flat
+    /// batch-1 inputs concatenated). Returns the number of passes run.
+    #[wasm_bindgen]
+    pub fn quantize(model: &[u8], samples: &[f32], n: usize) -> Result<usize, JsError> {
+        if n == 0 || !samples.len().is_multiple_of(n) {
+            return Err(JsError::new("samples must hold n equal-size inputs"));
+        }
+        let per = samples.len() / n;
+        let batches: Vec<&[f32]> = samples.chunks_exact(per).collect();
+        ppq_playground::bench::quantize(model, &batches).map_err(|e| JsError::new(&e.to_string()))
     }
 }

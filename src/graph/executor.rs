@@ -12,6 +12,14 @@ pub type OpRunner = fn(&str, &[Option<&Tensor>], &Attributes) -> Result<Vec<Tens
 
 /// Observes or transforms values around every op. Both methods default to doing nothing.
 pub trait ExecutionHook {
+    /// Whether [`ExecutionHook::before_op`] looks at or changes `op`'s inputs. When false the executor lends
+    /// the op its inputs instead of copying them (weights included) and `before_op` gets an empty slice:
+    /// plain inference and output-only observers copy nothing.
+    fn wants_inputs(&self, graph: &BaseGraph, op: OpId) -> bool {
+        let _ = (graph, op);
+        true
+    }
+
     /// Called with the op's input values (None for omitted optional inputs) before it runs; may change them
     /// (e.g. fake-quantize inputs with the op's input TQCs).
     fn before_op(&mut self, graph: &BaseGraph, op: OpId, inputs: &mut [Option<Tensor>]) -> Result<(), GraphError> {
@@ -30,7 +38,11 @@ pub trait ExecutionHook {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoHook;
 
-impl ExecutionHook for NoHook {}
+impl ExecutionHook for NoHook {
+    fn wants_inputs(&self, _: &BaseGraph, _: OpId) -> bool {
+        false
+    }
+}
 
 /// An executor bound to one graph, with its executing order computed once (PPQ `load_graph`).
 #[derive(Debug, Clone)]
@@ -101,25 +113,38 @@ impl<'g> Executor<'g> {
 
         for (i, &id) in order.iter().enumerate() {
             let op = g.op(id);
-            let mut inputs: Vec<Option<Tensor>> = Vec::with_capacity(op.inputs.len());
-            for &v in &op.inputs {
-                let var = g.var(v);
-                let value = if var.name.is_empty() {
-                    None
-                } else if let Some(t) = values.get(&v) {
-                    Some(t.clone())
-                } else if let Some(t) = &var.value {
-                    Some(t.clone())
-                } else {
-                    return Err(GraphError::MissingValue(var.name.clone()));
-                };
-                inputs.push(value);
+            let wants = hook.wants_inputs(g, id);
+            let mut owned: Vec<Option<Tensor>> = Vec::with_capacity(if wants { op.inputs.len() } else { 0 });
+            if wants {
+                for (slot, &v) in op.inputs.iter().enumerate() {
+                    // A value this op consumes last (and only once) is moved to it, not copied.
+                    let last =
+                        last_use.get(&v) == Some(&i) && !requested.contains(&v) && !op.inputs[slot + 1..].contains(&v);
+                    let value = match values.get(&v) {
+                        _ if g.var(v).name.is_empty() => None,
+                        Some(_) if last => values.remove(&v),
+                        Some(t) => Some(t.clone()),
+                        None => Some(value_of(g, v, None)?.clone()),
+                    };
+                    owned.push(value);
+                }
             }
-            hook.before_op(g, id, &mut inputs)?;
-            let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
+            hook.before_op(g, id, &mut owned)?;
             let attrs = super::validate::run_attributes(op);
-            let mut outputs = (self.runner)(&op.op_type, &refs, &attrs)?;
-            drop(inputs);
+            let mut outputs = if wants {
+                let refs: Vec<Option<&Tensor>> = owned.iter().map(Option::as_ref).collect();
+                (self.runner)(&op.op_type, &refs, &attrs)?
+            } else {
+                let refs = op
+                    .inputs
+                    .iter()
+                    .map(
+                        |&v| if g.var(v).name.is_empty() { Ok(None) } else { value_of(g, v, values.get(&v)).map(Some) },
+                    )
+                    .collect::<Result<Vec<_>, _>>()?;
+                (self.runner)(&op.op_type, &refs, &attrs)?
+            };
+            drop(owned);
             if outputs.len() < op.outputs.len() {
                 return Err(GraphError::shape(
                     &op.name,
@@ -150,6 +175,11 @@ impl<'g> Executor<'g> {
             })
             .collect()
     }
+}
+
+/// The value of `v`: the activation computed in this run if any, else its initializer.
+fn value_of<'a>(g: &'a BaseGraph, v: VarId, computed: Option<&'a Tensor>) -> Result<&'a Tensor, GraphError> {
+    computed.or(g.var(v).value.as_ref()).ok_or_else(|| GraphError::MissingValue(g.var(v).name.clone()))
 }
 
 /// Checks a fed tensor against the input's declared element type and fixed dimensions.

@@ -12,6 +12,7 @@
 //! compile time → `x86` (SSE4.1) lanes; otherwise the scalar oracle. The bench figures that justified the choice
 //! are next to [`KernelPath::best`] (SSE4.1 1.46 G elem/s vs oracle 0.38 G, copy ceiling 1.52 G).
 
+mod gemm;
 mod int;
 mod params;
 mod scalar;
@@ -21,6 +22,7 @@ mod simd128;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse4.1"))]
 mod x86;
 
+pub use gemm::Gemm;
 pub use int::{QuantizedInts, quantize_to_int};
 pub use params::LinearQuantParams;
 pub(crate) use params::{Layout, channel_layout};

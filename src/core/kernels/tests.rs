@@ -130,3 +130,50 @@ fn to_int_dtypes() {
     let q = quantize_to_int(&x, &[8], &pa, 8, false).unwrap();
     assert_eq!(q, QuantizedInts::U8(vec![0, 0, 45, 64, 88, 128, 191, 255]));
 }
+
+/// The naive product in the order the gemm promises: `((0 + a₀·b₀) + a₁·b₁) + …`, then `+ bias`.
+fn naive_gemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], ldb: usize, bias: Option<&[f32]>) -> Vec<f32> {
+    let mut c = vec![0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = 0f32;
+            for kk in 0..k {
+                acc += a[i * k + kk] * b[kk * ldb + j];
+            }
+            c[i * n + j] = acc + bias.map_or(0.0, |b| b[i]);
+        }
+    }
+    c
+}
+
+#[test]
+fn gemm_paths_equal_the_naive_order_bit_for_bit() {
+    // Odd sizes hit the partial row blocks, partial column strips and several column panels.
+    for &(m, n, k, ldb) in
+        &[(1, 1, 1, 1), (3, 5, 2, 7), (4, 8, 16, 8), (7, 13, 27, 13), (9, 1100, 40, 1111), (6, 9, 0, 9)]
+    {
+        let a = bench_workload(m * k, 3);
+        let b = bench_workload(k * ldb, 5);
+        let bias = bench_workload(m, 11);
+        for with_bias in [false, true] {
+            let bias = with_bias.then_some(&bias[..]);
+            let want = naive_gemm(m, n, k, &a, &b, ldb, bias);
+            for path in [KernelPath::Scalar, KernelPath::Simd] {
+                let mut c = vec![f32::NAN; m * n];
+                Gemm { m, n, k, a: &a, b: &b, ldb, bias }.run_with(path, &mut c, n).unwrap();
+                let bad = want.iter().zip(&c).position(|(x, y)| x.to_bits() != y.to_bits());
+                assert_eq!(bad, None, "{m}×{k}·{k}×{n} ({path:?}, bias {with_bias})");
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_rejects_short_slices() {
+    let (a, b) = (vec![1f32; 6], vec![1f32; 6]);
+    let mut c = vec![0f32; 4];
+    assert!(Gemm { m: 2, n: 2, k: 3, a: &a, b: &b, ldb: 2, bias: None }.run(&mut c, 2).is_ok());
+    assert!(Gemm { m: 2, n: 2, k: 4, a: &a, b: &b, ldb: 2, bias: None }.run(&mut c, 2).is_err());
+    assert!(Gemm { m: 2, n: 2, k: 3, a: &a, b: &b, ldb: 2, bias: Some(&[1.0]) }.run(&mut c, 2).is_err());
+    assert!(Gemm { m: 2, n: 2, k: 3, a: &a, b: &b, ldb: 2, bias: None }.run(&mut c[..3], 2).is_err());
+}

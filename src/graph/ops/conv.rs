@@ -2,8 +2,9 @@
 //! (sgemm + col2im). 1-D ops are lifted to 2-D with a unit height, so one kernel serves both.
 
 use super::{Attributes, GraphError, MAX_WINDOW_PARAM, Tensor, element_count, f32_input, opt_input};
+use crate::core::kernels::Gemm;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, Array3, ArrayView2, Axis, IxDyn, s};
+use ndarray::{Array2, Array3, ArrayD, ArrayView2, Axis, IxDyn, s};
 
 /// Sliding-window geometry lifted to two spatial axes (a 1-D op gets a leading unit axis).
 #[derive(Debug, Clone, Copy)]
@@ -220,50 +221,84 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
     let wt = wt.as_standard_layout();
     let mg = m / g;
     let krow = cg * kernel[0] * kernel[1];
-    let w2 = wt.to_shape((m, krow)).map_err(|_| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
-    let mut y = Array3::<f32>::zeros((batch, m, oh * ow));
-    if let Some(b) = &bias {
-        for mut img in y.outer_iter_mut() {
-            for (mut row, &bv) in img.outer_iter_mut().zip(b) {
-                row.fill(bv);
-            }
-        }
-    }
+    let ohw = oh * ow;
+    let mut y = vec![0f32; batch * m * ohw];
+    let ws = wt.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
     if cg == 1 && mg == 1 {
-        let ws = wt.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
-        let ys = y.as_slice_mut().ok_or_else(|| GraphError::shape(&attrs.op, "output buffer"))?;
-        for (p, out) in ys.chunks_exact_mut(oh * ow).enumerate() {
+        let taps = kernel[0] * kernel[1];
+        let mut scratch = Vec::new();
+        for (p, out) in y.chunks_exact_mut(ohw.max(1)).enumerate() {
             let ch = p % m;
-            let taps = &ws[ch * kernel[0] * kernel[1]..(ch + 1) * kernel[0] * kernel[1]];
-            depthwise_plane(&xs[p * ih * iw..(p + 1) * ih * iw], ih, iw, &w, taps, oh, ow, out);
+            let plane = &xs[p * ih * iw..(p + 1) * ih * iw];
+            let bv = bias.as_ref().map_or(0.0, |b| b[ch]);
+            depthwise_plane(plane, [ih, iw], &w, &ws[ch * taps..(ch + 1) * taps], bv, [oh, ow], out, &mut scratch)
+                .map_err(|e| GraphError::shape(&attrs.op, e))?;
         }
         return finish(y, batch, m, n, oh, ow, attrs);
     }
     let direct = kernel == [1, 1] && w.s == [1, 1] && w.pb == [0, 0] && w.pe == [0, 0];
     // The column matrix can be far larger than the output (kernel taps × output positions): bound it too.
-    element_count(&[krow, oh * ow], attrs)?;
-    let mut col = if direct { Array2::zeros((0, 0)) } else { Array2::<f32>::zeros((krow, oh * ow)) };
+    element_count(&[krow, ohw], attrs)?;
+    let mut col = if direct { Vec::new() } else { vec![0f32; krow * ohw] };
     for b in 0..batch {
         for gi in 0..g {
             let planes = &xs[(b * c + gi * cg) * ih * iw..(b * c + (gi + 1) * cg) * ih * iw];
-            let cols: ArrayView2<f32> = if direct {
-                ArrayView2::from_shape((cg, ih * iw), planes).map_err(|_| GraphError::shape(&attrs.op, "bad input"))?
+            let cols: &[f32] = if direct {
+                planes
             } else {
-                let cs = col.as_slice_mut().ok_or_else(|| GraphError::shape(&attrs.op, "column buffer"))?;
-                im2col(planes, cg, ih, iw, &w, oh, ow, cs);
-                col.view()
+                im2col(planes, cg, ih, iw, &w, oh, ow, &mut col);
+                &col
             };
-            let wg = w2.slice(s![gi * mg..(gi + 1) * mg, ..]);
-            let mut yg = y.slice_mut(s![b, gi * mg..(gi + 1) * mg, ..]);
-            general_mat_mul(1.0, &wg, &cols, 1.0, &mut yg);
+            let gemm = Gemm {
+                m: mg,
+                n: ohw,
+                k: krow,
+                a: &ws[gi * mg * krow..(gi + 1) * mg * krow],
+                b: cols,
+                ldb: ohw,
+                bias: bias.as_ref().map(|v| &v[gi * mg..(gi + 1) * mg]),
+            };
+            let out = &mut y[(b * m + gi * mg) * ohw..(b * m + (gi + 1) * mg) * ohw];
+            product(&gemm, out).map_err(|e| GraphError::shape(&attrs.op, e))?;
         }
     }
     finish(y, batch, m, n, oh, ow, attrs)
 }
 
+/// One group's `out = W·cols + bias` (`out` is m rows of n, B's row stride n).
+///
+/// wasm32: the core's simd128 micro-kernel. matrixmultiply has no simd128 kernel; its generic one sums in the
+/// same order (`(Σₖ a·b) + bias`, unfused) up to its k-block of 256, so the page's activations on the
+/// reference models are unchanged; beyond (MobileNetV2's 320–960-channel 1×1 convs) it added the bias after
+/// the first block, a few ulps' difference.
+/// Native: matrixmultiply's FMA kernel, whose sums equal torch's CPU convolutions bit for bit on the reference
+/// models (`front::run`'s parity test compares scales exactly), which the unfused kernel does not.
+fn product(g: &Gemm<'_>, out: &mut [f32]) -> Result<(), String> {
+    if cfg!(target_arch = "wasm32") {
+        return g.run(out, g.n).map_err(|e| e.to_string());
+    }
+    let a = ArrayView2::from_shape((g.m, g.k), g.a.get(..g.m * g.k).ok_or("weights are too short")?)
+        .map_err(|e| e.to_string())?;
+    let b = ArrayView2::from_shape((g.k, g.n), g.b.get(..g.k * g.n).ok_or("columns are too short")?)
+        .map_err(|e| e.to_string())?;
+    let len = g.m * g.n;
+    let mut c = ndarray::ArrayViewMut2::from_shape((g.m, g.n), out.get_mut(..len).ok_or("output is too short")?)
+        .map_err(|e| e.to_string())?;
+    match g.bias {
+        Some(bias) => {
+            for (mut row, &bv) in c.outer_iter_mut().zip(bias) {
+                row.fill(bv);
+            }
+        }
+        None => c.fill(0.0),
+    }
+    general_mat_mul(1.0, &a, &b, 1.0, &mut c);
+    Ok(())
+}
+
 /// Reshapes the [N, M, oh·ow] result to N×M×(oh×)ow.
 fn finish(
-    y: Array3<f32>,
+    y: Vec<f32>,
     b: usize,
     m: usize,
     n: usize,
@@ -272,58 +307,64 @@ fn finish(
     attrs: &Attributes,
 ) -> Result<Tensor, GraphError> {
     let shape: Vec<usize> = if n == 2 { vec![b, m, oh, ow] } else { vec![b, m, ow] };
-    let y = y.into_shape_with_order(IxDyn(&shape)).map_err(|_| GraphError::shape(&attrs.op, "output reshape"))?;
+    let y = ArrayD::from_shape_vec(IxDyn(&shape), y).map_err(|_| GraphError::shape(&attrs.op, "output reshape"))?;
     Ok(Tensor::F32(y))
 }
 
 /// Depthwise (one input and one output channel per group) direct convolution of one plane: a gemm with a single
-/// row would spend its time in im2col, so accumulate each tap's shifted input row into `out` (bias pre-filled).
+/// row would spend its time in im2col. The plane is copied once into `scratch`, zero-padded horizontally and
+/// split into `stride` phases per row, so every tap of every output row reads one contiguous run; each output
+/// row is `bias + tap₀·x₀ + tap₁·x₁ + …` in tap order, kept in L1 while all taps pass over it. The loops are
+/// independent per output column, so LLVM vectorises them (simd128, SSE) without changing any sum.
 #[allow(clippy::too_many_arguments)]
 fn depthwise_plane(
     plane: &[f32],
-    ih: usize,
-    iw: usize,
+    [ih, iw]: [usize; 2],
     w: &Window,
     taps: &[f32],
-    oh: usize,
-    ow: usize,
+    bias: f32,
+    [oh, ow]: [usize; 2],
     out: &mut [f32],
-) {
+    scratch: &mut Vec<f32>,
+) -> Result<(), String> {
     let [kh, kw] = w.k;
-    let sw = w.s[1] as isize;
-    for ki in 0..kh {
-        for kj in 0..kw {
-            let tap = taps[ki * kw + kj];
-            let off_x = (kj * w.d[1]) as isize - w.pb[1] as isize;
-            let lo = if off_x >= 0 { 0 } else { ((-off_x + sw - 1) / sw) as usize };
-            let room = iw as isize - off_x;
-            let hi = if room <= 0 { 0 } else { (((room + sw - 1) / sw) as usize).min(ow) };
-            if lo >= hi {
+    let [sh, sw] = w.s;
+    let padded = iw + w.pb[1] + w.pe[1];
+    let phase = padded.div_ceil(sw);
+    // scratch[(iy·sw + p)·phase + q] = padded row iy at column q·sw + p.
+    scratch.clear();
+    scratch.resize(ih * sw * phase, 0.0);
+    for (iy, row) in plane.chunks_exact(iw.max(1)).take(ih).enumerate() {
+        let base = iy * sw * phase;
+        if sw == 1 {
+            scratch[base + w.pb[1]..base + w.pb[1] + iw].copy_from_slice(row);
+        } else {
+            for (ix, &v) in row.iter().enumerate() {
+                let at = ix + w.pb[1];
+                scratch[base + (at % sw) * phase + at / sw] = v;
+            }
+        }
+    }
+    let short = || format!("depthwise window {kh}×{kw} does not fit the padded input {ih}×{padded}");
+    for (oy, dst) in out.chunks_exact_mut(ow.max(1)).take(oh).enumerate() {
+        dst.fill(bias);
+        for ki in 0..kh {
+            let iy = (oy * sh + ki * w.d[0]) as isize - w.pb[0] as isize;
+            if iy < 0 || iy >= ih as isize {
                 continue;
             }
-            for oy in 0..oh {
-                let iy = (oy * w.s[0] + ki * w.d[0]) as isize - w.pb[0] as isize;
-                if iy < 0 || iy >= ih as isize {
-                    continue;
-                }
-                let src = &plane[iy as usize * iw..(iy as usize + 1) * iw];
-                let dst = &mut out[oy * ow + lo..oy * ow + hi];
-                if hi == lo {
-                    continue; // no valid column (e.g. an empty output): `start` would be negative
-                }
-                let start = (lo as isize * sw + off_x) as usize;
-                if sw == 1 {
-                    for (d, &v) in dst.iter_mut().zip(&src[start..start + (hi - lo)]) {
-                        *d += tap * v;
-                    }
-                } else {
-                    for (j, d) in dst.iter_mut().enumerate() {
-                        *d += tap * src[start + j * w.s[1]];
-                    }
+            for kj in 0..kw {
+                let tap = taps[ki * kw + kj];
+                let off = kj * w.d[1];
+                let start = (iy as usize * sw + off % sw) * phase + off / sw;
+                let src = scratch.get(start..start + ow).ok_or_else(short)?;
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    *d += tap * v;
                 }
             }
         }
     }
+    Ok(())
 }
 
 /// ConvTranspose: sgemm of Wᵀ with each input image, then col2im scatter-add; pads, output_padding, output_shape,
