@@ -25,7 +25,8 @@ function cliAnalyse() {
   const b = spawnSync('cargo', ['build', '--quiet', '--bin', 'ppq-playground'], { cwd: ROOT, stdio: 'inherit' });
   assert.equal(b.status, 0, 'cargo build of the CLI');
   const r = spawnSync(path.join(ROOT, 'target/debug/ppq-playground'), ['analyse', 'www/samples/digits_cnn.onnx',
-    '--calib', 'www/samples/calib/digits_cnn_calib.json', '--platform', 'TRT_INT8', '--json'],
+    '--calib', 'www/samples/calib/digits_cnn_calib.json', '--platform', 'TRT_INT8',
+    '--calib-algorithm', 'minmax', '--json'],
   { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
