@@ -14,11 +14,12 @@ mod model;
 mod pipeline_panel;
 mod runner;
 mod stepper;
+mod theme;
 mod toolbar;
 mod tqc_card;
 mod url_state;
 
-use crate::front::calib::{calib_from_json, calib_from_npy};
+use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
 use crate::front::compare::{TqcDiff, diff};
 use crate::front::experiment::Experiment;
 use crate::front::protocol::{CalibSource, Request, Response, RunState};
@@ -284,6 +285,7 @@ impl Component for App {
                 let run = sample.runs.iter().find(|r| r.platform == platform).or(sample.runs.first()).cloned();
                 let version = m.ppq_version.clone();
                 self.busy = Some(format!("Opening {name}…"));
+                self.selected = Selection::None;
                 self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
                 // The URL follows; real PPQ's result stands for our default run of this sample and platform.
                 let exp = Experiment {
@@ -479,16 +481,22 @@ impl Component for App {
                 self.invalidate();
             }
             Msg::CalibFile(file) => {
+                let graph = self.graph.clone();
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = async {
                         let bytes = loader::read_file(&file).await?;
+                        // Checked against the open model now, so a bad file is refused before any run.
+                        let checked = |data: CalibData| match &graph {
+                            Some(g) => session::check_calib(g, &data).map(|()| data.samples.len()),
+                            None => Ok(data.samples.len()),
+                        };
                         if name.to_ascii_lowercase().ends_with(".npy") {
-                            let n = calib_from_npy(&bytes).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            let n = calib_from_npy(&bytes).and_then(checked).map_err(|e| format!("{name}: {e}"))?;
                             Ok((CalibSource::Npy(bytes), format!("{name}, {n} samples"), n))
                         } else {
                             let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
-                            let n = calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            let n = calib_from_json(&text).and_then(checked).map_err(|e| format!("{name}: {e}"))?;
                             Ok((CalibSource::Json(text), format!("{name}, {n} samples"), n))
                         }
                     }
@@ -545,6 +553,7 @@ impl Component for App {
                             on_sample={link.callback(|(n, p)| Msg::OpenSample(n, p))}
                             on_file={link.callback(Msg::OpenFile)} />
                     }
+                    <theme::ThemeToggle />
                     if !self.exp.hides("learn") {
                         <button id="learn-toggle" class={classes!("button", self.learn.then_some("on"))} aria-expanded={self.learn.to_string()}
                             onclick={link.callback(|_| Msg::Learn(None))}>{ "Learn" }</button>
@@ -645,6 +654,8 @@ impl App {
                     Selection::None
                 }
             },
+            // An edge is not in the URL: selecting one clears the op there, and must survive that hash change.
+            None if matches!(self.selected, Selection::Edge(_)) => self.selected,
             None => Selection::None,
         };
         if sel != self.selected {
