@@ -144,3 +144,28 @@ test('every bad corpus calibration file through the calibration input: a named e
   await assertAlive(page, 'after every calibration file');
   assert.deepEqual(problems, []);
 });
+
+// The panic hook, tested without a hook of our own: something outside the app (a browser extension, say)
+// removes a node yew still manages; yew's next insertion before it fails and panics inside the wasm. The page
+// must show that panic as a readable message instead of going blank.
+test('a panic in the page is shown as an error message, not a blank page', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.goto(server.url);
+  await page.waitForSelector('#file-input', { state: 'attached' });
+  await page.setInputFiles('#file-input', { name: 'good_small.onnx', mimeType: 'application/octet-stream',
+    buffer: readFileSync(path.join(CORPUS, 'models/good_small.onnx')) });
+  await page.waitForSelector('#model-name:text("good_small")');
+  // The error banner is inserted right before the page body: take that node away behind yew's back.
+  await page.evaluate(() => document.querySelector('.app > .body').remove());
+  await drop(page, 'bad.onnx', Buffer.from('not a model'));
+  const fatal = page.locator('#fatal-error');
+  await fatal.waitFor({ timeout: 20_000 });
+  const text = await fatal.innerText();
+  console.log(`panic shown as: ${text}`);
+  assert.match(text, /^The page crashed: panicked at .+\. Reload the page\.$/s);
+  assert.equal(await fatal.getAttribute('role'), 'alert');
+  assert.ok(await fatal.isVisible(), 'the message is visible');
+  await screenshot(page, 'robust-panic');
+  // Expected here: the panic itself reaches the console.
+  assert.ok(problems.some((p) => /panicked|unreachable|RuntimeError|failed to insert/.test(p)), problems.join('\n'));
+});

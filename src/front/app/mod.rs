@@ -45,7 +45,11 @@ use yew::prelude::*;
 
 /// Mounts the app on `<body>`, after installing a panic hook that shows any panic on the page.
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| runner::show_fatal(&format!("The page crashed: {info}. Reload the page."))));
+    // Through yew: a plain std::panic::set_hook is overwritten by yew's console-only hook when it renders.
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+        runner::show_fatal(&format!("The page crashed: {info}. Reload the page."));
+    }));
     yew::Renderer::<App>::new().render();
 }
 
@@ -324,7 +328,7 @@ impl Component for App {
                             }
                             None => None,
                         };
-                        let graph = parse_graph(&sample.name, &bytes)?;
+                        let graph = parse_graph(&sample.name, &bytes).await?;
                         let platform = run.map(|r| r.platform);
                         Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, platform })
                     }
@@ -337,7 +341,7 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = match loader::read_file(&file).await {
-                        Ok(bytes) => parse_graph(&name, &bytes).map(|graph| Opened {
+                        Ok(bytes) => parse_graph(&name, &bytes).await.map(|graph| Opened {
                             name: name.trim_end_matches(".onnx").to_string(),
                             bytes,
                             graph,
