@@ -67,17 +67,26 @@ struct Window {
     y0: f64,
     x1: f64,
     y1: f64,
-    /// At most this many user units per pixel, text and TQC squares are drawn; beyond, plain boxes and lines.
+    /// Text and TQC squares are drawn (always for a small graph; for a big one while a box stays readable).
     detail: bool,
 }
+// (A big graph draws squares as they come into view: `url_state::remark` re-applies the page's highlight then.)
 
 impl Window {
+    /// At most this many user units per pixel, a big graph keeps its labels; beyond, plain boxes and lines.
     const MAX_DETAIL_K: f64 = 2.5;
+    /// Graphs up to this many nodes are always drawn in full detail.
+    const SMALL: usize = 300;
 
-    fn of(v: &View) -> Self {
+    fn of(v: &View, nodes: usize) -> Self {
         let (w, h) = (v.w * v.k, v.h * v.k);
         let (mx, my) = (w * 0.25 + 40.0, h * 0.25 + 40.0);
-        Self { x0: v.x - mx, y0: v.y - my, x1: v.x + w + mx, y1: v.y + h + my, detail: v.k <= Self::MAX_DETAIL_K }
+        if nodes <= Self::SMALL {
+            // Everything, always: cheap at this size, and every TQC square stays in the DOM for the page's marks.
+            return Self { x0: f64::MIN, y0: f64::MIN, x1: f64::MAX, y1: f64::MAX, detail: true };
+        }
+        let detail = v.k <= Self::MAX_DETAIL_K;
+        Self { x0: v.x - mx, y0: v.y - my, x1: v.x + w + mx, y1: v.y + h + my, detail }
     }
 
     fn sees_box(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> bool {
@@ -150,11 +159,13 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
         });
     }
 
-    // Until the first fit knows the element's size, nothing is drawn: a big model is never rendered whole.
-    let fitted = view.is_some();
-    let v = (*view).unwrap_or(View { x: 0.0, y: 0.0, k: 1.0, w: lw, h: lh });
+    // Until the first fit knows the element's size, a typical size stands in: a big model is never rendered
+    // whole, and a small one is drawn complete at once (the page marks highlighted TQCs after that render).
+    let v = (*view).unwrap_or_else(|| View::fit(800.0, 600.0, lw, lh));
+    // Squares drawn by this component's own renders (pan, zoom, centring) get the page's marks too.
+    use_effect(super::url_state::remark);
     let view_box = format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w * v.k, v.h * v.k);
-    let window = Window::of(&v);
+    let window = Window::of(&v, doc.nodes.len());
 
     let onwheel = {
         let view = view.clone();
@@ -284,7 +295,7 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
 
     let edges = doc.edges.iter().enumerate().map(|(i, e)| {
         let Some(pts) = doc.layout.edges.get(i).filter(|p| p.len() >= 2) else { return html! {} };
-        if !fitted || !window.sees_points(pts) {
+        if !window.sees_points(pts) {
             return html! {};
         }
         let (s_from, s_to) = (state_of(&e.from_tqc), state_of(&e.to_tqc));
@@ -348,7 +359,7 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
 
     let nodes = doc.nodes.iter().enumerate().map(|(n, kind)| {
         let Some(b) = doc.layout.nodes.get(n) else { return html! {} };
-        if !fitted || !window.sees_box(b.x - b.w / 2.0, b.y - b.h / 2.0, b.x + b.w / 2.0, b.y + b.h / 2.0) {
+        if !window.sees_box(b.x - b.w / 2.0, b.y - b.h / 2.0, b.x + b.w / 2.0, b.y + b.h / 2.0) {
             return html! {};
         }
         let (x0, y0) = (b.x - b.w / 2.0, b.y - b.h / 2.0);
