@@ -91,8 +91,12 @@ fn reverse_tracing(graph: &BaseGraph, from: OpId, to: OpId) -> bool {
 }
 
 /// PPQ `opset_matching`: from every op S with `sp(S)`, walk neighbours (down or up); an end point `ep(X)` adds S
-/// and X, a relay `rp(S, X)` adds X's own result (and S) when non-empty. Results are memoised per op, computed in
-/// reverse walking order so no recursion is needed.
+/// and X, a relay `rp(S, X)` adds X's own result (and S) when non-empty.
+///
+/// PPQ memoises one result set per op, which costs O(ops²) on a long chain (each set holds everything below
+/// it). The same sets are computed here without materialising them: in reverse walking order each op records
+/// its end points and the relays whose result is non-empty (exactly the decisions PPQ's recursion makes), and
+/// the answer is the closure of those links from the starting ops whose result is non-empty. O(ops + edges).
 fn opset_matching(
     graph: &BaseGraph,
     order: &[OpId],
@@ -101,28 +105,35 @@ fn opset_matching(
     ep: impl Fn(OpId) -> bool,
     down: bool,
 ) -> HashSet<OpId> {
-    let mut memo: HashMap<OpId, HashSet<OpId>> = HashMap::new();
     let walk: Vec<OpId> = if down { order.iter().rev().copied().collect() } else { order.to_vec() };
+    // Per op: (end points, relays with a non-empty result); an op's own result is non-empty iff it has either.
+    let mut links: HashMap<OpId, (Vec<OpId>, Vec<OpId>)> = HashMap::new();
     for &s in &walk {
         let neighbours = if down { graph.downstream_ops(s) } else { graph.upstream_ops(s) };
-        let mut ret = HashSet::new();
+        let (mut ends, mut relays) = (Vec::new(), Vec::new());
         for x in neighbours {
             if ep(x) {
-                ret.insert(s);
-                ret.insert(x);
-            } else if rp(s, x)
-                && let Some(r) = memo.get(&x).filter(|r| !r.is_empty())
-            {
-                ret.extend(r.iter().copied());
-                ret.insert(s);
+                ends.push(x);
+            } else if rp(s, x) && links.contains_key(&x) {
+                relays.push(x);
             }
         }
-        memo.insert(s, ret);
+        if !ends.is_empty() || !relays.is_empty() {
+            links.insert(s, (ends, relays));
+        }
     }
     let mut result = HashSet::new();
-    for &s in order {
-        if sp(s) {
-            result.extend(memo.get(&s).into_iter().flatten().copied());
+    // Expanded ops; an end point is added to the result without being expanded, so it needs its own mark.
+    let mut expanded = HashSet::new();
+    let mut stack: Vec<OpId> = order.iter().copied().filter(|&s| sp(s) && links.contains_key(&s)).collect();
+    while let Some(s) = stack.pop() {
+        if !expanded.insert(s) {
+            continue;
+        }
+        result.insert(s);
+        if let Some((ends, relays)) = links.get(&s) {
+            result.extend(ends.iter().copied());
+            stack.extend(relays.iter().copied());
         }
     }
     result
@@ -303,5 +314,77 @@ pub fn resolve_platforms(graph: &mut BaseGraph, target: TargetPlatform, quant_ty
         if op.platform == TargetPlatform::Unspecified {
             op.platform = if quant_types.contains(&op.op_type.as_str()) { target } else { TargetPlatform::Fp32 };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PPQ's memoised recursion, as written before the linear version: the oracle for it.
+    fn opset_matching_memo(
+        graph: &BaseGraph,
+        order: &[OpId],
+        sp: impl Fn(OpId) -> bool,
+        rp: impl Fn(OpId, OpId) -> bool,
+        ep: impl Fn(OpId) -> bool,
+        down: bool,
+    ) -> HashSet<OpId> {
+        let mut memo: HashMap<OpId, HashSet<OpId>> = HashMap::new();
+        let walk: Vec<OpId> = if down { order.iter().rev().copied().collect() } else { order.to_vec() };
+        for &s in &walk {
+            let neighbours = if down { graph.downstream_ops(s) } else { graph.upstream_ops(s) };
+            let mut ret = HashSet::new();
+            for x in neighbours {
+                if ep(x) {
+                    ret.insert(s);
+                    ret.insert(x);
+                } else if rp(s, x)
+                    && let Some(r) = memo.get(&x).filter(|r| !r.is_empty())
+                {
+                    ret.extend(r.iter().copied());
+                    ret.insert(s);
+                }
+            }
+            memo.insert(s, ret);
+        }
+        order.iter().filter(|&&s| sp(s)).flat_map(|s| memo.get(s).into_iter().flatten().copied()).collect()
+    }
+
+    /// Every importable model of the corpora (reference-like, malformed and fuzzed), in both directions with
+    /// the dispatcher's predicates and with hash-picked ones: the linear closure equals PPQ's recursion.
+    #[test]
+    fn linear_opset_matching_equals_the_memoised_recursion() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for dir in
+            ["tests/corpus/models", "tests/corpus/fuzz/onnx_import", "tests/corpus/fuzz/pipeline_small", "www/samples"]
+        {
+            let Ok(rd) = std::fs::read_dir(root.join(dir)) else { continue };
+            for e in rd.flatten() {
+                let Ok(bytes) = std::fs::read(e.path()) else { continue };
+                let Ok(g) = crate::graph::import::import_onnx(&bytes) else { continue };
+                let Ok(order) = g.topological_sort() else { continue };
+                let pick = |op: OpId, salt: u64| {
+                    let h = (format!("{op:?}").len() as u64 + g.op(op).name.len() as u64 * 31 + salt)
+                        .wrapping_mul(0x9e37_79b9);
+                    h.is_multiple_of(3)
+                };
+                for down in [true, false] {
+                    for salt in 0..4u64 {
+                        let sp = |x: OpId| if salt == 0 { is_computing(&g, x) } else { pick(x, salt) };
+                        let ep = |x: OpId| if salt == 0 { is_boundary(&g, x) } else { pick(x, salt + 7) };
+                        let rp = |a: OpId, b: OpId| {
+                            if down { value_tracing(&g, a, b) } else { reverse_tracing(&g, a, b) }
+                        };
+                        let fast = opset_matching(&g, &order, sp, rp, ep, down);
+                        let slow = opset_matching_memo(&g, &order, sp, rp, ep, down);
+                        assert_eq!(fast, slow, "{} (down {down}, salt {salt})", e.path().display());
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} models checked");
     }
 }

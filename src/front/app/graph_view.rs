@@ -63,6 +63,48 @@ impl View {
     }
 }
 
+/// The part of the drawing on screen (with a margin), and whether labels are big enough to read. Only what
+/// the window sees is rendered, so a 1000-op model costs what its visible part costs.
+struct Window {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    /// Text and TQC squares are drawn (always for a small graph; for a big one while a box stays readable).
+    detail: bool,
+}
+// (A big graph draws squares as they come into view: `url_state::remark` re-applies the page's highlight then.)
+
+impl Window {
+    /// At most this many user units per pixel, a big graph keeps its labels; beyond, plain boxes and lines.
+    const MAX_DETAIL_K: f64 = 2.5;
+    /// Graphs up to this many nodes are always drawn in full detail.
+    const SMALL: usize = 300;
+
+    fn of(v: &View, nodes: usize) -> Self {
+        let (w, h) = (v.w * v.k, v.h * v.k);
+        let (mx, my) = (w * 0.25 + 40.0, h * 0.25 + 40.0);
+        if nodes <= Self::SMALL {
+            // Everything, always: cheap at this size, and every TQC square stays in the DOM for the page's marks.
+            return Self { x0: f64::MIN, y0: f64::MIN, x1: f64::MAX, y1: f64::MAX, detail: true };
+        }
+        let detail = v.k <= Self::MAX_DETAIL_K;
+        Self { x0: v.x - mx, y0: v.y - my, x1: v.x + w + mx, y1: v.y + h + my, detail }
+    }
+
+    fn sees_box(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> bool {
+        x1 >= self.x0 && x0 <= self.x1 && y1 >= self.y0 && y0 <= self.y1
+    }
+
+    fn sees_points(&self, pts: &[(f64, f64)]) -> bool {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for &(x, y) in pts {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        self.sees_box(x0, y0, x1, y1)
+    }
+}
+
 /// Pan gesture in progress.
 #[derive(Default)]
 struct Drag {
@@ -120,8 +162,13 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
         });
     }
 
-    let v = (*view).unwrap_or(View { x: 0.0, y: 0.0, k: 1.0, w: lw, h: lh });
+    // Until the first fit knows the element's size, a typical size stands in: a big model is never rendered
+    // whole, and a small one is drawn complete at once (the page marks highlighted TQCs after that render).
+    let v = (*view).unwrap_or_else(|| View::fit(800.0, 600.0, lw, lh));
+    // Squares drawn by this component's own renders (pan, zoom, centring) get the page's marks too.
+    use_effect(super::url_state::remark);
     let view_box = format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w * v.k, v.h * v.k);
+    let window = Window::of(&v, doc.nodes.len());
 
     let onwheel = {
         let view = view.clone();
@@ -250,8 +297,8 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
     };
 
     let edges = doc.edges.iter().enumerate().map(|(i, e)| {
-        let pts = &doc.layout.edges[i];
-        if pts.len() < 2 {
+        let Some(pts) = doc.layout.edges.get(i).filter(|p| p.len() >= 2) else { return html! {} };
+        if !window.sees_points(pts) {
             return html! {};
         }
         let (s_from, s_to) = (state_of(&e.from_tqc), state_of(&e.to_tqc));
@@ -273,6 +320,15 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
                 }
             })
         };
+        let onkeydown = {
+            let cb = p.on_select.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    cb.emit((Selection::Edge(i), false));
+                }
+            })
+        };
         let (a, b) = (pts[0], pts[pts.len() - 1]);
         let label_at = pts[0].1 + (pts[1].1 - pts[0].1) / 2.0;
         let label_x = (pts[0].0 + pts[1].0) / 2.0;
@@ -284,18 +340,19 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
             s_to.clone().unwrap_or("—".into())
         );
         html! {
-            <g class={classes!("edge", selected.then_some("selected"))} data-var={e.var.clone()} {onclick}>
+            <g class={classes!("edge", selected.then_some("selected"))} data-var={e.var.clone()} tabindex="0" role="button"
+                aria-label={format!("tensor {}", e.var)} {onclick} {onkeydown}>
                 <title>{ title }</title>
                 <path class="edge-hit" d={d.clone()} />
                 <path class="edge-line" d={d} stroke={color} marker-end="url(#arrow)" />
-                if let Some(shape) = &e.shape {
+                if let Some(shape) = e.shape.as_ref().filter(|_| window.detail) {
                     <text class="edge-label" x={(label_x + 6.0).to_string()} y={label_at.to_string()}>{ shape }</text>
                 }
-                if let Some(s) = &s_from {
+                if let Some(s) = s_from.as_ref().filter(|_| window.detail) {
                     { ring(e.from_tqc.as_deref(), a.0, a.1 + 5.0, 4.0) }
                     <circle class="dot" cx={a.0.to_string()} cy={(a.1 + 5.0).to_string()} r="4" fill={state_color(s)} />
                 }
-                if let Some(s) = &s_to {
+                if let Some(s) = s_to.as_ref().filter(|_| window.detail) {
                     { ring(e.to_tqc.as_deref(), b.0, b.1 - 13.0, 4.0) }
                     <circle class="dot" cx={b.0.to_string()} cy={(b.1 - 13.0).to_string()} r="4" fill={state_color(s)} />
                 }
@@ -305,6 +362,9 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
 
     let nodes = doc.nodes.iter().enumerate().map(|(n, kind)| {
         let Some(b) = doc.layout.nodes.get(n) else { return html! {} };
+        if !window.sees_box(b.x - b.w / 2.0, b.y - b.h / 2.0, b.x + b.w / 2.0, b.y + b.h / 2.0) {
+            return html! {};
+        }
         let (x0, y0) = (b.x - b.w / 2.0, b.y - b.h / 2.0);
         match kind {
             NodeKind::Input(name) | NodeKind::Output(name) => {
@@ -319,7 +379,7 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
                 }
             }
             NodeKind::Op(i) => {
-                let op = &doc.ops[*i];
+                let Some(op) = doc.ops.get(*i) else { return html! {} };
                 let float = is_float_platform(&op.platform);
                 let selected = p.selected == Selection::Op(*i);
                 let hit = matches.contains(i);
@@ -366,12 +426,14 @@ pub fn graph_view(p: &GraphViewProps) -> Html {
                         <title>{ format!("{} · {} · {}", op.name, op.op_type, op.platform) }</title>
                         <rect class="op-box" width={b.w.to_string()} height={b.h.to_string()} rx="6"
                             style={p.op_fill.as_ref().and_then(|f| f.get(&op.name)).map(|c| format!("fill:{c}"))} />
-                        <text class="op-type" x="10" y="16">{ &op.op_type }</text>
-                        <text class="op-name" x="10" y="29">{ &op.name }</text>
-                        if float {
-                            <text class="op-platform" x={(b.w - 8.0).to_string()} y="16" text-anchor="end">{ &op.platform }</text>
+                        if window.detail {
+                            <text class="op-type" x="10" y="16">{ &op.op_type }</text>
+                            <text class="op-name" x="10" y="29">{ &op.name }</text>
+                            if float {
+                                <text class="op-platform" x={(b.w - 8.0).to_string()} y="16" text-anchor="end">{ &op.platform }</text>
+                            }
+                            { for squares }
                         }
-                        { for squares }
                     </g>
                 }
             }

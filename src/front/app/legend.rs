@@ -25,7 +25,7 @@ pub fn legend() -> Html {
             <ul>
                 { for SHOWN.iter().map(|s| html! {
                     <li title={s.meaning()}>
-                        <span class="swatch" style={format!("background:{}", state_color(s.name()))}></span>
+                        <span class="swatch" data-state={s.name()} style={format!("background:{}", state_color(s.name()))}></span>
                         { s.name() }
                     </li>
                 }) }

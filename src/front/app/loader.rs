@@ -82,6 +82,19 @@ pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
+/// Resolves in a later task of the event loop (a zero-delay timer), so the work after it does not extend the
+/// current main-thread task.
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let queued = web_sys::window()
+            .is_some_and(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok());
+        if !queued {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// A JS exception as text.
 fn js_error(e: &wasm_bindgen::JsValue) -> String {
     e.as_string()

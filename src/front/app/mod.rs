@@ -22,12 +22,13 @@ mod snr_view;
 mod stepper;
 mod sweep_view;
 mod teach_runner;
+mod theme;
 mod toolbar;
 mod tqc_card;
 mod url_state;
 mod weight_ranges;
 
-use crate::front::calib::{calib_from_json, calib_from_npy};
+use crate::front::calib::{CalibData, calib_from_json, calib_from_npy};
 use crate::front::compare::TqcDiff;
 use crate::front::experiment::Experiment;
 use crate::front::protocol::{CalibSource, Request, Response, RunState};
@@ -53,7 +54,11 @@ use yew::prelude::*;
 
 /// Mounts the app on `<body>`, after installing a panic hook that shows any panic on the page.
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| runner::show_fatal(&format!("The page crashed: {info}. Reload the page."))));
+    // Through yew: a plain std::panic::set_hook is overwritten by yew's console-only hook when it renders.
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+        runner::show_fatal(&format!("The page crashed: {info}. Reload the page."));
+    }));
     yew::Renderer::<App>::new().render();
 }
 
@@ -274,6 +279,7 @@ impl Component for App {
                 let run = sample.runs.iter().find(|r| r.platform == platform).or(sample.runs.first()).cloned();
                 let version = m.ppq_version.clone();
                 self.busy = Some(format!("Opening {name}…"));
+                self.selected = Selection::None;
                 self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
                 // The URL follows; real PPQ's result stands for our default run of this sample and platform.
                 let exp = Experiment {
@@ -312,7 +318,7 @@ impl Component for App {
                             }
                             None => None,
                         };
-                        let graph = parse_graph(&sample.name, &bytes)?;
+                        let graph = parse_graph(&sample.name, &bytes).await?;
                         let platform = run.map(|r| r.platform);
                         Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, platform })
                     }
@@ -325,7 +331,7 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = match loader::read_file(&file).await {
-                        Ok(bytes) => parse_graph(&name, &bytes).map(|graph| Opened {
+                        Ok(bytes) => parse_graph(&name, &bytes).await.map(|graph| Opened {
                             name: name.trim_end_matches(".onnx").to_string(),
                             bytes,
                             graph,
@@ -473,16 +479,22 @@ impl Component for App {
                 self.invalidate();
             }
             Msg::CalibFile(file) => {
+                let graph = self.graph.clone();
                 ctx.link().send_future(async move {
                     let name = file.name();
                     let result = async {
                         let bytes = loader::read_file(&file).await?;
+                        // Checked against the open model now, so a bad file is refused before any run.
+                        let checked = |data: CalibData| match &graph {
+                            Some(g) => session::check_calib(g, &data).map(|()| data.samples.len()),
+                            None => Ok(data.samples.len()),
+                        };
                         if name.to_ascii_lowercase().ends_with(".npy") {
-                            let n = calib_from_npy(&bytes).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            let n = calib_from_npy(&bytes).and_then(checked).map_err(|e| format!("{name}: {e}"))?;
                             Ok((CalibSource::Npy(bytes), format!("{name}, {n} samples"), n))
                         } else {
                             let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
-                            let n = calib_from_json(&text).map_err(|e| format!("{name}: {e}"))?.samples.len();
+                            let n = calib_from_json(&text).and_then(checked).map_err(|e| format!("{name}: {e}"))?;
                             Ok((CalibSource::Json(text), format!("{name}, {n} samples"), n))
                         }
                     }
@@ -540,6 +552,7 @@ impl Component for App {
                             on_sample={link.callback(|(n, p)| Msg::OpenSample(n, p))}
                             on_file={link.callback(Msg::OpenFile)} />
                     }
+                    <theme::ThemeToggle />
                     if !self.exp.hides("learn") {
                         <button id="learn-toggle" class={classes!("button", self.learn.then_some("on"))} aria-expanded={self.learn.to_string()}
                             onclick={link.callback(|_| Msg::Learn(None))}>{ "Learn" }</button>
@@ -640,6 +653,8 @@ impl App {
                     Selection::None
                 }
             },
+            // An edge is not in the URL: selecting one clears the op there, and must survive that hash change.
+            None if matches!(self.selected, Selection::Edge(_)) => self.selected,
             None => Selection::None,
         };
         if sel != self.selected {

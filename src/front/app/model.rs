@@ -316,9 +316,14 @@ impl ViewModel {
 
 /// Parses ONNX bytes, runs PPQ 0.6.6's formatting and the conservative dispatcher (TRT_INT8 quant types) for
 /// drawing. Errors are readable sentences for the page.
-pub fn parse_graph(name: &str, bytes: &[u8]) -> Result<BaseGraph, String> {
+///
+/// Async so that each step is its own main-thread task: between import/validation, formatting and dispatch the
+/// browser gets to paint and handle input, so a big model never holds the page for the sum of them.
+pub async fn parse_graph(name: &str, bytes: &[u8]) -> Result<BaseGraph, String> {
     let (mut graph, _) = inspect_onnx(bytes).map_err(|e| format!("{name}: {e}"))?;
+    super::loader::next_task().await;
     format_graph(&mut graph, FormatVersion::V066).map_err(|e| format!("{name}: formatting failed: {e}"))?;
+    super::loader::next_task().await;
     // a user's own model is drawn dispatched the way the TRT_INT8 samples are (the quantizer owns the op list)
     let quant_types = crate::pipeline::QuantizerKind::TrtInt8.quant_operation_types(crate::core::StateModel::Ppq066);
     dispatch_graph(&mut graph, &quant_types, &[]);

@@ -224,6 +224,7 @@ pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
                 <progress id="run-progress" max="100" value={pct.to_string()} aria-label="Pipeline progress"></progress>
                 <span id="run-progress-label" aria-live="polite">{
                     match &p.progress {
+                        Some((_, 0, pass)) => format!("{pct} % · {pass}…"),
                         Some((d, t, pass)) => format!("{pct} % · pass {} of {t}: {pass}…", d + 1),
                         None if finished => "100 % · done".to_string(),
                         None => format!("{pct} %"),

@@ -54,6 +54,22 @@ fn quoted(s: &str) -> String {
 /// Marks the TQC `id` (graph square and inspector card) with `data-highlight`, clearing the old marks; the card
 /// is scrolled into view when `scroll` is set. Also marks every TQC of `quirky` with `data-quirk`.
 pub fn mark(id: Option<&str>, scroll: bool, quirky: &[String]) {
+    LAST.with(|l| *l.borrow_mut() = (id.map(str::to_string), quirky.to_vec()));
+    apply(id, scroll, quirky);
+}
+
+thread_local! {
+    /// The marks last asked for, for [`remark`].
+    static LAST: std::cell::RefCell<(Option<String>, Vec<String>)> = Default::default();
+}
+
+/// Applies the last marks again (after a child component drew new elements), without scrolling.
+pub fn remark() {
+    let (id, quirky) = LAST.with(|l| l.borrow().clone());
+    apply(id.as_deref(), false, &quirky);
+}
+
+fn apply(id: Option<&str>, scroll: bool, quirky: &[String]) {
     for e in all("[data-highlight]") {
         let _ = e.remove_attribute("data-highlight");
     }
