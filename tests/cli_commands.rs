@@ -218,3 +218,23 @@ fn export_writes_every_file_and_trt_json_matches_ppq() {
     assert_user_error(&o, "tqc.json");
     let _ = std::fs::remove_dir_all(&bad);
 }
+
+/// A reader that stops early (`ppq-playground states | head -1`) ends the CLI quietly instead of a panic.
+#[cfg(unix)]
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ppq-playground"))
+        .arg("states")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ppq-playground");
+    drop(child.stdout.take()); // close the read end before the CLI writes its table
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(status.code(), Some(101), "{err}");
+}

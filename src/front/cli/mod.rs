@@ -183,6 +183,7 @@ fn parse_alignment(s: &str) -> Result<AlignmentMethod, String> {
 
 /// Runs the CLI with the process arguments.
 pub fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -197,5 +198,15 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `ppq-playground states | head -1` closes stdout early. Rust ignores SIGPIPE, which turns that into a panic
+/// inside `println!`; restoring the default action makes the CLI end silently like other Unix filters.
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
