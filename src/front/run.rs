@@ -69,7 +69,13 @@ pub fn calibration(
     let name = g.var(input).name.clone();
     if let (0, Some(r)) = (exp.seed, reference) {
         let data = CalibrationData::single_input(&name, &r.sample_shape, &r.samples).map_err(|e| e.to_string())?;
-        return Ok((data, format!("reference calibration data ({} samples, as real PPQ saw)", r.samples.len())));
+        return Ok((
+            data,
+            format!(
+                "bundled calibration data ({} samples; real PPQ saw the same for its bundled runs)",
+                r.samples.len()
+            ),
+        ));
     }
     let shape: Vec<usize> = match &g.var(input).shape {
         Some(dims) => {

@@ -140,6 +140,20 @@ test('alignment answers are on the page: shared scales under alignment, separate
   assert.deepEqual(problems, []);
 });
 
+test('force_overlap at work: on e_resblock the ReLU feeding conv1 and the Add follows the group only when on', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.goto(`${server.url}#m=e_resblock&sweep=fo&op=relu0&hl=relu0:out0:r0&lesson=alignment`);
+  await page.waitForSelector('#sweep tr.sweep-tqc[data-tqc="relu0:out0:r0"]');
+  const cells = page.locator('#sweep tr.sweep-tqc[data-tqc="relu0:out0:r0"] td');
+  const [on, off] = await cells.allInnerTexts();
+  console.log(`e_resblock relu0:out0:r0 — on: ${on.replace(/\s+/g, ' ')} | off: ${off.replace(/\s+/g, ' ')}`);
+  assert.match(on, /OVERLAPPED/, 'on: overridden by the Add\'s group');
+  assert.match(off, /ACTIVATED/, 'off: a producer with two consumers keeps its own scale');
+  assert.notEqual(await sweepScale(page, 'relu0:out0:r0', 0), await sweepScale(page, 'relu0:out0:r0', 1));
+  await screenshot(page, 'teach-force-overlap');
+  assert.deepEqual(problems, []);
+});
+
 test('baking panel: fp32 vs int vs baked rows, error histogram, bias precision with the op\'s numbers', async () => {
   const { page, problems } = await openPage(browser, server.url);
   await page.goto(`${server.url}#m=d_passive&p=PPL_CUDA_INT8&op=conv1&hl=conv1:in1:c1_w&lesson=baking`);
