@@ -117,8 +117,13 @@ impl Worker {
         while !s.pipeline.is_finished() {
             let done = s.pipeline.position();
             let pass = names.get(done).copied().unwrap_or("?").to_string();
-            post(Response::Progress { done, total: names.len(), pass });
-            let report = s.pipeline.run_next(&s.calib).map_err(|e| e.to_string())?;
+            post(Response::Progress { done, total: names.len(), pass: pass.clone() });
+            // calibration tells each sample (the label only: the bar counts passes)
+            let total = names.len();
+            let mut on_sample = |k: usize, n: usize| {
+                post(Response::Progress { done, total, pass: format!("{pass} · sample {k} of {n}") });
+            };
+            let report = s.pipeline.run_next_observed(&s.calib, &mut on_sample).map_err(|e| e.to_string())?;
             ran.push(PassView::from(&report));
             if !all {
                 break;
@@ -250,6 +255,12 @@ mod tests {
         w.handle(Request::RunAll, &mut |r| out.push(r));
         let Some(Response::State(s)) = out.pop() else { panic!("run all: {out:?}") };
         assert_eq!((s.position, s.samples), (s.passes.len(), 8));
+        // calibration reported each of its 8 samples
+        let said = |k: usize| {
+            let want = format!("sample {k} of 8");
+            out.iter().any(|r| matches!(r, Response::Progress { pass, .. } if pass.ends_with(&want)))
+        };
+        assert!((1..=8).all(said), "{out:?}");
         // the decoded samples are the digits to within the 8-bit rounding of the PNGs
         let (g, _) = inspect_onnx(&model).unwrap();
         let options = crate::front::calib::ImageOptions { std: vec![255.0], ..Default::default() };

@@ -1,8 +1,9 @@
 // Calibration on the user's own PNG files, acting as a user: the test writes 16×16 grayscale PNGs of the
 // digits samples (a tiny encoder over node's zlib), opens the digits CNN, chooses the images, sets mean/std in
 // the preprocessing controls with the keyboard, runs every pass, and checks that the downloaded tqc.json equals
-// the CLI's `quantize --calib DIR --image-size 8,8 --mean … --std …` on the same files. Then a broken image and
-// a mean per channel the input lacks: readable errors naming the problem, and the previous data stay in use.
+// the CLI's `quantize --calib DIR --image-size 8,8 --mean … --std …` on the same files; the progress label
+// counts the calibration samples. Then a broken image and a mean per channel the input lacks: readable errors
+// naming the problem, and the previous data stay in use.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -89,6 +90,19 @@ async function typeInto(page, id, value) {
 
 test('digits_cnn calibrated on PNG files in the page equals the CLI on the same folder', async () => {
   const { page, problems } = await openPage(browser, server.url);
+  // Keep the worker's progress messages as the page receives them.
+  await page.addInitScript(() => {
+    window.__progress = [];
+    const Base = window.Worker;
+    window.Worker = class extends Base {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          if (typeof e.data === 'string' && e.data.startsWith('{"Progress"')) window.__progress.push(e.data);
+        });
+      }
+    };
+  });
   await page.goto(server.url);
   await page.waitForSelector('#sample-select option[value="digits_cnn"]', { state: 'attached' });
   await page.selectOption('#sample-select', 'digits_cnn');
@@ -110,10 +124,24 @@ test('digits_cnn calibrated on PNG files in the page equals the CLI on the same 
     document.querySelector('#calib-label').textContent));
   await screenshot(page, 'images-chosen');
 
+  // Record what the progress label says while it runs (a short run may render only its start and end).
+  await page.evaluate(() => {
+    window.__labels = [];
+    const label = document.querySelector('#run-progress-label');
+    new MutationObserver(() => window.__labels.push(label.textContent))
+      .observe(label, { childList: true, characterData: true, subtree: true });
+  });
   await page.click('#run-all');
   await page.waitForFunction(() => /100 % · done/.test(document.querySelector('#run-progress-label')?.textContent ?? ''),
     null, { timeout: 120_000 });
   assert.match(await page.locator('#result-source').innerText(), /10 samples/);
+  // The worker told the page of every calibration sample (what the label shows while a run is long enough).
+  const said = await page.evaluate(() => window.__progress);
+  for (let k = 1; k <= 10; k++) {
+    assert.ok(said.some((m) => m.includes(`Runtime Calibration Pass · sample ${k} of 10`)), `sample ${k}: ${said.join(' | ')}`);
+  }
+  const labels = await page.evaluate(() => window.__labels);
+  console.log(`progress label during the run: ${labels.join(' | ')}`);
   const ours = JSON.parse(await downloadText(page, '_tqc.json'));
   const cli = cliOnImages(files, mean, std);
   // Same records; scales within 1e-6 relative (the page's wasm simd128 sums and the native CLI's may differ
