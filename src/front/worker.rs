@@ -238,6 +238,15 @@ mod tests {
             |calib: CalibSource| Request::CheckCalib { ticket: 7, input: "input".into(), dims: dims.clone(), calib };
         w.handle(check(images.clone()), &mut |r| out.push(r));
         assert_eq!(out.pop(), Some(Response::CalibChecked { ticket: 7, result: Ok(8) }));
+        // a JPEG among them reads as well
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        image::GrayImage::from_fn(12, 12, |x, y| image::Luma([(x * 20 + y) as u8]))
+            .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+            .unwrap();
+        let mut mixed = files.clone();
+        mixed.push(("e.jpg".into(), jpeg.into_inner()));
+        w.handle(check(CalibSource::Images { files: mixed, options: options.clone() }), &mut |r| out.push(r));
+        assert_eq!(out.pop(), Some(Response::CalibChecked { ticket: 7, result: Ok(9) }));
         // a broken file and a mean per channel the input lacks are named
         let mut bad = files.clone();
         bad[3] = ("broken.png".into(), b"\x89PNG\r\n\x1a\nnope".to_vec());
