@@ -4,7 +4,7 @@
 //! ([`crate::front::calib::images`]), so page and CLI calibrate on the same tensors.
 
 use super::loader;
-use crate::front::calib::{ImageOptions, is_image_name};
+use crate::front::calib::{ImageOptions, MAX_CALIB_BYTES, is_image_name};
 use crate::front::protocol::{CalibSource, Request};
 use crate::front::session::declared_dims;
 use crate::graph::BaseGraph;
@@ -34,8 +34,13 @@ pub fn all_images(files: &[File]) -> Option<bool> {
     }
 }
 
-/// Reads the files, sorted by name as the CLI sorts a folder.
+/// Reads the files, sorted by name as the CLI sorts a folder. Their total size is bounded like one calibration
+/// file's ([`MAX_CALIB_BYTES`]): they travel to the worker as JSON text.
 pub async fn read_images(files: Vec<File>) -> Result<ImageFiles, String> {
+    let total: f64 = files.iter().map(|f| f.size()).sum();
+    if total > MAX_CALIB_BYTES as f64 {
+        return Err(format!("{} images of {total} bytes in all (limit {MAX_CALIB_BYTES})", files.len()));
+    }
     let mut out = Vec::with_capacity(files.len());
     for f in &files {
         out.push((f.name(), loader::read_file(f).await?));
