@@ -1,6 +1,7 @@
 //! The messages between the page and its pipeline worker, as JSON strings over `postMessage`. Not wasm-gated,
 //! so native tests check that both ends agree; everything in them is plain data the page can render.
 
+use super::calib::ImageOptions;
 use super::session::SessionSettings;
 use crate::pipeline::PassReport;
 use crate::pipeline::analysis::{LayerError, OutputError, SensitivityReport};
@@ -14,6 +15,13 @@ pub enum CalibSource {
     Json(String),
     /// `.npy` float32 bytes `[N, …]`.
     Npy(Vec<u8>),
+    /// PNG/JPEG files (name, bytes; one sample each, in this order), decoded in the worker by the CLI's reader.
+    Images {
+        /// The files.
+        files: Vec<(String, Vec<u8>)>,
+        /// Size, mean/std and channel order.
+        options: ImageOptions,
+    },
     /// `count` uniform samples in [-1, 1) of the model's declared input shape, from `seed`.
     Random {
         /// Generator seed.
@@ -61,6 +69,18 @@ pub enum Request {
     },
     /// Run a teaching experiment (independent of the loaded session); answered by `Response::Experiment`.
     Experiment(Box<super::teach::ExperimentJob>),
+    /// Read calibration data for the model input `input` (declared dims `dims`) without touching the session,
+    /// so the page only adopts data the worker can read; answered by `Response::CalibChecked`.
+    CheckCalib {
+        /// Echoed in the answer, so the page can ignore answers to superseded checks.
+        ticket: u64,
+        /// The model's single input.
+        input: String,
+        /// Its declared dims (`None` = symbolic).
+        dims: Option<Vec<Option<i64>>>,
+        /// The data.
+        calib: CalibSource,
+    },
 }
 
 /// The error of the quantized simulation against the fp32 graph on the calibration data (PPQ's SNR ratio).
@@ -197,6 +217,13 @@ pub enum Response {
     Crashed(String),
     /// The answer to `Request::Experiment`.
     Experiment(Box<super::teach::ExperimentAnswer>),
+    /// The answer to `Request::CheckCalib`: the sample count, or why the data cannot feed the input.
+    CalibChecked {
+        /// The request's ticket.
+        ticket: u64,
+        /// Samples read, or the error (naming the file).
+        result: Result<usize, String>,
+    },
 }
 
 impl Response {

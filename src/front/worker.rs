@@ -4,7 +4,7 @@
 
 mod analysis;
 
-use super::calib::{CalibData, calib_from_json, calib_from_npy};
+use super::calib::{CalibData, calib_from_images, calib_from_json, calib_from_npy};
 use super::protocol::{CalibSource, FileView, PassView, Request, Response, RunState};
 use super::session::{self, SessionSettings};
 use crate::graph::validate::inspect_onnx;
@@ -26,12 +26,36 @@ pub struct Worker {
     session: Option<Session>,
 }
 
-fn load_calib(g: &crate::graph::BaseGraph, src: &CalibSource) -> Result<CalibData, String> {
+/// Reads file-borne calibration data (JSON, `.npy`, images) for input `input` declaring `dims`.
+fn read_calib(input: &str, dims: Option<&[Option<i64>]>, src: &CalibSource) -> Result<CalibData, String> {
     match src {
         CalibSource::Json(text) => calib_from_json(text).map_err(|e| format!("calibration JSON: {e}")),
         CalibSource::Npy(bytes) => calib_from_npy(bytes).map_err(|e| format!("calibration .npy: {e}")),
-        CalibSource::Random { seed, count } => session::random_calib(g, *seed, *count),
+        CalibSource::Images { files, options } => {
+            calib_from_images(files, input, dims, options).map_err(|e| format!("calibration images: {e}"))
+        }
+        CalibSource::Random { .. } => Err("random calibration data is made for a loaded model".into()),
     }
+}
+
+fn load_calib(g: &crate::graph::BaseGraph, src: &CalibSource) -> Result<CalibData, String> {
+    if let CalibSource::Random { seed, count } = src {
+        return session::random_calib(g, *seed, *count);
+    }
+    let &[input] = &g.inputs[..] else {
+        return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len()));
+    };
+    read_calib(&g.var(input).name, session::declared_dims(g, input).as_deref(), src)
+}
+
+/// [`Request::CheckCalib`]: the samples `src` holds for input `input`, once they fit its declared dims.
+fn check_calib(input: &str, dims: Option<&[Option<i64>]>, src: &CalibSource) -> Result<usize, String> {
+    if let CalibSource::Random { count, .. } = src {
+        return Ok(*count);
+    }
+    let data = read_calib(input, dims, src)?.conform(dims);
+    data.check(input, dims)?;
+    Ok(data.samples.len())
 }
 
 impl Worker {
@@ -57,6 +81,10 @@ impl Worker {
                 return post(self.op_stats(&op).map_or_else(Response::Error, |v| Response::OpStats(Box::new(v))));
             }
             Request::Experiment(job) => return post(Response::Experiment(Box::new(super::teach::answer(&job)))),
+            Request::CheckCalib { ticket, input, dims, calib } => {
+                let result = check_calib(&input, dims.as_deref(), &calib);
+                return post(Response::CalibChecked { ticket, result });
+            }
         };
         match result.and_then(|ran| self.state(ran)) {
             Ok(state) => post(Response::State(Box::new(state))),
@@ -89,8 +117,13 @@ impl Worker {
         while !s.pipeline.is_finished() {
             let done = s.pipeline.position();
             let pass = names.get(done).copied().unwrap_or("?").to_string();
-            post(Response::Progress { done, total: names.len(), pass });
-            let report = s.pipeline.run_next(&s.calib).map_err(|e| e.to_string())?;
+            post(Response::Progress { done, total: names.len(), pass: pass.clone() });
+            // calibration tells each sample (the label only: the bar counts passes)
+            let total = names.len();
+            let mut on_sample = |k: usize, n: usize| {
+                post(Response::Progress { done, total, pass: format!("{pass} · sample {k} of {n}") });
+            };
+            let report = s.pipeline.run_next_observed(&s.calib, &mut on_sample).map_err(|e| e.to_string())?;
             ran.push(PassView::from(&report));
             if !all {
                 break;
@@ -173,6 +206,79 @@ mod tests {
         w.handle(Request::Reset, &mut |r| out.push(r));
         let Some(Response::State(s)) = out.pop() else { panic!("reset") };
         assert_eq!(s.position, 0);
+    }
+
+    /// Gray PNGs of the digits samples' first `n` images (values 0–1 → pixels 0–255).
+    fn digit_pngs(calib: &str, n: usize) -> Vec<(String, Vec<u8>)> {
+        let data = calib_from_json(calib).unwrap();
+        data.samples[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let img = image::GrayImage::from_fn(8, 8, |x, y| {
+                    image::Luma([(s[(y * 8 + x) as usize] * 255.0).round() as u8])
+                });
+                let mut out = std::io::Cursor::new(Vec::new());
+                img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+                (format!("d{i}.png"), out.into_inner())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn worker_checks_and_calibrates_on_images() {
+        let Some((model, calib)) = sample("digits_cnn") else { return };
+        let files = digit_pngs(&calib, 8);
+        let options = crate::front::calib::ImageOptions { std: vec![255.0], ..Default::default() };
+        let images = CalibSource::Images { files: files.clone(), options: options.clone() };
+        let dims = Some(vec![Some(1), Some(1), Some(8), Some(8)]);
+        let mut w = Worker::default();
+        let mut out = Vec::new();
+        let check =
+            |calib: CalibSource| Request::CheckCalib { ticket: 7, input: "input".into(), dims: dims.clone(), calib };
+        w.handle(check(images.clone()), &mut |r| out.push(r));
+        assert_eq!(out.pop(), Some(Response::CalibChecked { ticket: 7, result: Ok(8) }));
+        // a JPEG among them reads as well
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        image::GrayImage::from_fn(12, 12, |x, y| image::Luma([(x * 20 + y) as u8]))
+            .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+            .unwrap();
+        let mut mixed = files.clone();
+        mixed.push(("e.jpg".into(), jpeg.into_inner()));
+        w.handle(check(CalibSource::Images { files: mixed, options: options.clone() }), &mut |r| out.push(r));
+        assert_eq!(out.pop(), Some(Response::CalibChecked { ticket: 7, result: Ok(9) }));
+        // a broken file and a mean per channel the input lacks are named
+        let mut bad = files.clone();
+        bad[3] = ("broken.png".into(), b"\x89PNG\r\n\x1a\nnope".to_vec());
+        w.handle(check(CalibSource::Images { files: bad, options: options.clone() }), &mut |r| out.push(r));
+        let Some(Response::CalibChecked { result: Err(e), .. }) = out.pop() else { panic!("{out:?}") };
+        assert!(e.contains("broken.png"), "{e}");
+        let two = crate::front::calib::ImageOptions { mean: vec![1.0, 2.0], ..options };
+        w.handle(check(CalibSource::Images { files, options: two }), &mut |r| out.push(r));
+        let Some(Response::CalibChecked { result: Err(e), .. }) = out.pop() else { panic!("{out:?}") };
+        assert!(e.contains("--mean"), "{e}");
+        // the pipeline calibrates on them like the CLI: same decoded samples, same records
+        let settings = SessionSettings::default();
+        let load = Request::Load { name: "digits_cnn".into(), model: model.clone(), calib: images, settings };
+        w.handle(load, &mut |r| out.push(r));
+        w.handle(Request::RunAll, &mut |r| out.push(r));
+        let Some(Response::State(s)) = out.pop() else { panic!("run all: {out:?}") };
+        assert_eq!((s.position, s.samples), (s.passes.len(), 8));
+        // calibration reported each of its 8 samples
+        let said = |k: usize| {
+            let want = format!("sample {k} of 8");
+            out.iter().any(|r| matches!(r, Response::Progress { pass, .. } if pass.ends_with(&want)))
+        };
+        assert!((1..=8).all(said), "{out:?}");
+        // the decoded samples are the digits to within the 8-bit rounding of the PNGs
+        let (g, _) = inspect_onnx(&model).unwrap();
+        let options = crate::front::calib::ImageOptions { std: vec![255.0], ..Default::default() };
+        let data = load_calib(&g, &CalibSource::Images { files: digit_pngs(&calib, 8), options }).unwrap();
+        let want = calib_from_json(&calib).unwrap();
+        assert_eq!(data.sample_shape, vec![1, 1, 8, 8]);
+        for (a, b) in data.samples.iter().zip(&want.samples) {
+            assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 0.5 / 255.0 + 1e-6), "{a:?} vs {b:?}");
+        }
     }
 
     #[test]

@@ -150,9 +150,18 @@ impl Pipeline {
 
     /// Runs the next pass. `calib` is used by RuntimeCalibrationPass (and checked there).
     pub fn run_next(&mut self, calib: &CalibrationData) -> Result<PassReport, PipelineError> {
+        self.run_next_observed(calib, &mut |_, _| {})
+    }
+
+    /// [`Self::run_next`], telling `on_sample(done, steps)` after each calibration batch (the worker's progress).
+    pub fn run_next_observed(
+        &mut self,
+        calib: &CalibrationData,
+        on_sample: &mut dyn FnMut(usize, usize),
+    ) -> Result<PassReport, PipelineError> {
         let pass = *self.passes.get(self.next).ok_or(PipelineError::Finished)?;
         self.ctx.store.begin_pass(pass.name());
-        let result = pass.run(&mut self.ctx, calib);
+        let result = pass.run_observed(&mut self.ctx, calib, on_sample);
         self.ctx.store.end_pass();
         let transitions = self.ctx.store.drain_transitions();
         self.trace.transitions.extend(transitions.iter().cloned());

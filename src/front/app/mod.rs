@@ -9,6 +9,7 @@ mod compare_view;
 mod experiment_panel;
 mod graph_view;
 mod histogram;
+mod image_calib;
 mod inspector;
 mod keep_float;
 mod legend;
@@ -100,8 +101,12 @@ pub enum Msg {
     Settings(SessionSettings),
     /// New seed for random calibration data.
     Seed(u64),
-    /// Read a calibration file.
-    CalibFile(File),
+    /// Read calibration files (one `.json` / `.npy`, or PNG/JPEG images).
+    CalibFile(Vec<File>),
+    /// Image files were read.
+    CalibImages(Result<image_calib::ImageFiles, String>),
+    /// New image preprocessing options (or why the typed text is invalid).
+    ImageOptions(Result<crate::front::calib::ImageOptions, String>),
     /// A calibration file was read (source, label, sample count).
     CalibLoaded(Result<(CalibSource, String, usize), String>),
     /// A pipeline command.
@@ -169,6 +174,7 @@ pub struct App {
     graph: Option<Rc<BaseGraph>>,
     model_bytes: Option<Rc<Vec<u8>>>,
     calib: Option<(CalibSource, String, usize)>,
+    images: image_calib::ImageCalib,
     seed: Option<u64>,
     settings: SessionSettings,
     platforms: Rc<Vec<&'static str>>,
@@ -250,6 +256,7 @@ impl Component for App {
             graph: None,
             model_bytes: None,
             calib: None,
+            images: image_calib::ImageCalib::default(),
             seed: None,
             settings: SessionSettings::default(),
             platforms: Rc::new(session::platforms()),
@@ -474,11 +481,24 @@ impl Component for App {
                 self.invalidate();
             }
             Msg::Seed(seed) => {
+                self.images.clear();
                 self.seed = Some(seed);
                 self.calib = Some(random_calib(seed));
                 self.invalidate();
             }
-            Msg::CalibFile(file) => {
+            Msg::CalibFile(files) => {
+                match image_calib::all_images(&files) {
+                    Some(true) => {
+                        ctx.link().send_future(async move { Msg::CalibImages(image_calib::read_images(files).await) });
+                        return false;
+                    }
+                    Some(false) if files.len() == 1 => {}
+                    _ => {
+                        self.error = Some("Choose one .json or .npy file, or PNG/JPEG images.".into());
+                        return true;
+                    }
+                }
+                let Some(file) = files.into_iter().next() else { return false };
                 let graph = self.graph.clone();
                 ctx.link().send_future(async move {
                     let name = file.name();
@@ -503,7 +523,21 @@ impl Component for App {
                 });
                 return false;
             }
+            Msg::CalibImages(Ok(files)) => {
+                let req = self.graph.clone().map(|g| self.images.choose(&g, files));
+                self.check_images(req);
+            }
+            Msg::ImageOptions(Ok(o)) => {
+                let req = self.graph.clone().and_then(|g| self.images.set_options(&g, o));
+                self.check_images(req);
+            }
+            Msg::CalibImages(Err(e)) | Msg::ImageOptions(Err(e)) => {
+                self.error = Some(format!("Could not read calibration data: {e}"));
+            }
             Msg::CalibLoaded(Ok(c)) => {
+                if !matches!(c.0, CalibSource::Images { .. }) {
+                    self.images.clear();
+                }
                 self.calib = Some(c);
                 self.seed = None;
                 self.settings.steps = None;
@@ -673,6 +707,7 @@ impl App {
             self.settings.platform = p.clone();
         }
         self.settings.steps = None;
+        self.images.clear();
         self.seed = if o.calib.is_some() { None } else { Some(0) };
         self.calib = Some(o.calib.unwrap_or_else(|| random_calib(0)));
         self.graph = Some(Rc::new(o.graph));
@@ -770,6 +805,11 @@ impl App {
     fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
         match r {
             Response::Hello | Response::Experiment(_) => {}
+            Response::CalibChecked { ticket, result } => match self.images.answer(ticket, result) {
+                Some(Ok(c)) => ctx.link().send_message(Msg::CalibLoaded(Ok(c))),
+                Some(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
+                None => {}
+            },
             Response::Progress { done, total, pass } => self.progress = Some((done, total, pass)),
             Response::State(state) => {
                 self.pending = self.pending.saturating_sub(1);
@@ -907,8 +947,31 @@ impl App {
                 on_settings={link.callback(Msg::Settings)}
                 on_seed={link.callback(Msg::Seed)}
                 on_calib_file={link.callback(Msg::CalibFile)}
+                image_controls={self.view_image_controls(ctx)}
                 on_command={link.callback(Msg::Run)}
                 on_source={link.callback(Msg::Source)} />
+        }
+    }
+
+    fn view_image_controls(&self, ctx: &Context<Self>) -> Html {
+        let Some((count, options)) = self.images.chosen() else { return Html::default() };
+        let model_size = self.graph.as_deref().and_then(image_calib::model_size);
+        html! {
+            <image_calib::ImageControls {count} options={options.clone()} {model_size}
+                on_change={ctx.link().callback(Msg::ImageOptions)} />
+        }
+    }
+
+    /// Posts an image check to the worker (not a pipeline request: its answer leaves `pending` alone).
+    fn check_images(&mut self, req: Option<Result<Request, String>>) {
+        let posted = match (req, &self.worker) {
+            (None, _) => Err("open a model first".to_string()),
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(_)), None) => Err("the pipeline worker is not running; reload the page".to_string()),
+            (Some(Ok(r)), Some(w)) => w.post(&r),
+        };
+        if let Err(e) = posted {
+            self.error = Some(format!("Could not read calibration data: {e}"));
         }
     }
 

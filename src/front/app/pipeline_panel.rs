@@ -90,8 +90,11 @@ pub struct PipelinePanelProps {
     pub on_settings: Callback<SessionSettings>,
     /// Seed of random calibration data changed.
     pub on_seed: Callback<u64>,
-    /// A calibration file was chosen.
-    pub on_calib_file: Callback<File>,
+    /// Calibration files were chosen (one `.json` / `.npy`, or PNG/JPEG images).
+    pub on_calib_file: Callback<Vec<File>>,
+    /// The image preprocessing controls, when images are chosen.
+    #[prop_or_default]
+    pub image_controls: Html,
     /// Run a command.
     pub on_command: Callback<Command>,
     /// Show another source.
@@ -139,8 +142,11 @@ pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
         let cb = p.on_calib_file.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                if let Some(f) = input.files().and_then(|f| f.get(0)) {
-                    cb.emit(f);
+                if let Some(list) = input.files() {
+                    let files: Vec<File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+                    if !files.is_empty() {
+                        cb.emit(files);
+                    }
                 }
                 input.set_value("");
             }
@@ -204,9 +210,10 @@ pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
                             <input id="set-seed" type="number" min="0" value={seed.to_string()} onchange={on_seed} />
                         </label>
                     }
-                    <label class="button small" for="calib-input">{ "Load .json / .npy…" }</label>
-                    <input id="calib-input" class="visually-hidden" type="file" accept=".json,.npy"
-                        onchange={on_calib_file} />
+                    <label class="button small" for="calib-input">{ "Load .json / .npy / images…" }</label>
+                    <input id="calib-input" class="visually-hidden" type="file" multiple=true
+                        accept=".json,.npy,.png,.jpg,.jpeg" onchange={on_calib_file} />
+                    { p.image_controls.clone() }
                 </div>
             </fieldset>
             <div class="run-buttons">

@@ -147,7 +147,8 @@ impl super::App {
             | Response::State(_)
             | Response::SensitivityProgress { .. }
             | Response::Sensitivity(_)
-            | Response::OpStats(_) => return false,
+            | Response::OpStats(_)
+            | Response::CalibChecked { .. } => return false,
         };
         let name = self.exp.sample.clone().unwrap_or_default();
         self.ran(ctx, key, result.map_err(|e| format!("{name}: {e}")))

@@ -5,13 +5,21 @@
 use super::{CalibData, MAX_CALIB_SAMPLES};
 use image::imageops::{self, FilterType};
 use image::{ImageReader, Limits};
+use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 
 /// Largest decoded image side accepted.
 pub const MAX_IMAGE_SIDE: u32 = 8192;
 
-/// How images become input tensors.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Whether a file name is one the image reader takes (`.png`, `.jpg`, `.jpeg`, any case): the CLI's folder
+/// listing and the page's file picker choose images by the same rule.
+pub fn is_image_name(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg"))
+}
+
+/// How images become input tensors (serialisable: the page sends them to its worker with the image bytes).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImageOptions {
     /// Target `(H, W)`; `None` takes the model input's declared H and W.
     pub size: Option<(usize, usize)>,
@@ -168,6 +176,12 @@ mod tests {
         let c = calib_from_images(&files, "x", Some(&dims), &opts).unwrap();
         assert_eq!(c.sample_shape, vec![1, 1, 2, 3]);
         assert!(c.samples[0].iter().all(|&v| (v - 200.0).abs() < 1.0), "{:?}", c.samples[0]);
+    }
+
+    #[test]
+    fn image_names_by_extension() {
+        assert!(is_image_name("a.PNG") && is_image_name("b.jpeg") && is_image_name("c.d.jpg"));
+        assert!(!is_image_name("png") && !is_image_name("x.npy") && !is_image_name("x.png.json"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod npy;
 pub mod npz;
 
 pub use check::check_samples;
-pub use images::{ImageOptions, calib_from_images};
+pub use images::{ImageOptions, calib_from_images, is_image_name};
 pub use json::read_calib_json;
 pub use npy::{read_npy, write_npy_f32};
 pub use npz::read_npz;

@@ -4,7 +4,7 @@ use super::Command;
 use super::inspect::{summarize, summary_text};
 use super::{ChannelOrderArg, ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
 use crate::front::calib::{
-    CalibData, ImageOptions, calib_from_images, calib_from_json, calib_from_npy, calib_from_npz,
+    CalibData, ImageOptions, calib_from_images, calib_from_json, calib_from_npy, calib_from_npz, is_image_name,
 };
 use crate::front::session::{self, BAKED_ONNX, QDQ_ONNX, QUANT_CONFIG, SessionSettings, declared_dims};
 use crate::graph::BaseGraph;
@@ -55,8 +55,7 @@ fn image_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut paths = Vec::new();
     for entry in entries {
         let p = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        if p.is_file() && matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
+        if p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_image_name) {
             paths.push(p);
         }
     }

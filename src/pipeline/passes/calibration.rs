@@ -163,23 +163,31 @@ impl ExecutionHook for CalibrationHook<'_> {
     }
 }
 
-/// PPQ's loop: ceil(steps / len) epochs over the batches, stopping after `steps` batches.
+/// PPQ's loop: ceil(steps / len) epochs over the batches, stopping after `steps` batches; `on_sample(k, steps)`
+/// after batch k.
 fn feed_all(
     ctx: &QuantizedGraph,
     calib: &CalibrationData,
     watches: &mut HashMap<Slot, Watch>,
+    on_sample: &mut dyn FnMut(usize, usize),
 ) -> Result<(), PipelineError> {
     let steps = ctx.setting.quantize_activation_setting.calib_steps as usize;
     let exec = Executor::new(&ctx.graph)?;
     let mut hook = CalibrationHook { ctx, watches };
-    for batch in calib.batches.iter().cycle().take(steps) {
+    for (k, batch) in calib.batches.iter().cycle().take(steps).enumerate() {
         exec.forward(&CalibrationData::feeds(batch), None, &mut hook)?;
+        on_sample(k + 1, steps);
     }
     Ok(())
 }
 
-/// Runs the pass: observer override, phase 1, render, phase 2 for kl/mse, render.
-pub fn run(ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), PipelineError> {
+/// Runs the pass: observer override, phase 1, render, phase 2 for kl/mse, render; `on_sample` hears of each
+/// batch fed (both phases).
+pub fn run(
+    ctx: &mut QuantizedGraph,
+    calib: &CalibrationData,
+    on_sample: &mut dyn FnMut(usize, usize),
+) -> Result<(), PipelineError> {
     let err = |why: String| PipelineError::Pass { pass: PassKind::RuntimeCalibration.name(), why };
     calib.validate(&ctx.graph)?;
     if let Some(m) = ctx.setting.quantize_activation_setting.calib_algorithm.clone() {
@@ -212,7 +220,7 @@ pub fn run(ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), Pipe
             watches.insert(slot, Watch { tqc, observer: observer_for(ctx, tqc, ndim)? });
         }
     }
-    feed_all(ctx, calib, &mut watches)?;
+    feed_all(ctx, calib, &mut watches, on_sample)?;
     let mut second: HashMap<Slot, Watch> = HashMap::new();
     for k in render_order(ctx, &watches) {
         let Some(mut w) = watches.remove(&k) else { continue };
@@ -225,7 +233,7 @@ pub fn run(ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), Pipe
         }
     }
     if !second.is_empty() {
-        feed_all(ctx, calib, &mut second)?;
+        feed_all(ctx, calib, &mut second, on_sample)?;
         for k in render_order(ctx, &second) {
             let Some(w) = second.remove(&k) else { continue };
             let so = w.observer.render().map_err(|e| err(format!("{}: {e}", ctx.label(w.tqc))))?;

@@ -171,6 +171,16 @@ impl PassKind {
 
     /// Runs the pass on `ctx`; `calib` is read only by RuntimeCalibrationPass.
     pub fn run(self, ctx: &mut QuantizedGraph, calib: &CalibrationData) -> Result<(), PipelineError> {
+        self.run_observed(ctx, calib, &mut |_, _| {})
+    }
+
+    /// [`Self::run`], telling `on_sample(done, steps)` after each calibration batch (for a progress display).
+    pub fn run_observed(
+        self,
+        ctx: &mut QuantizedGraph,
+        calib: &CalibrationData,
+        on_sample: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), PipelineError> {
         let wrap = |e: QuantError| PipelineError::Pass { pass: self.name(), why: e.to_string() };
         // the classic (0.6.5) pipeline swaps in its own rules where PPQ 0.6.5.1 differs (see `classic`)
         let classic = ctx.setting.state_model == StateModel::Ppq065;
@@ -181,7 +191,7 @@ impl PassKind {
             Self::Fusion => fusion::run(ctx).map_err(wrap),
             Self::Simplify => simplify::run(ctx).map_err(wrap),
             Self::ParameterQuantize => parameter::run(ctx),
-            Self::RuntimeCalibration => calibration::run(ctx, calib),
+            Self::RuntimeCalibration => calibration::run(ctx, calib, on_sample),
             Self::Alignment if classic => classic::alignment(ctx),
             Self::Alignment => alignment::run(ctx),
             Self::PassiveParameterQuantize if classic => classic::passive_parameters(ctx),
