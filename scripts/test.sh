@@ -12,16 +12,16 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "1/7 cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 
 step "2/7 cargo clippy --all-targets (native)"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "3/7 cargo clippy --all-targets (wasm32)"
-cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 
-step "4/7 cargo test (native)"
-cargo test
+step "4/7 cargo test --workspace (native: every layer crate and the root tests)"
+cargo test --workspace
 
 step "5/7 cargo test --target wasm32-unknown-unknown (Node and headless Chromium)"
 cargo test --target wasm32-unknown-unknown --tests

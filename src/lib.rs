@@ -1,15 +1,20 @@
 //! PPQ Playground: PPQ's quantization semantics (OpenPPL's offline quantizer) in Rust, for the browser and the CLI.
 //!
-//! The crate is layered; each layer depends only on the ones before it (see `ARCHITECTURE.md`):
-//! 1. [`core`] — policies, states, TQCs, rounding, fake-quant kernels, observers. Pure Rust.
-//! 2. [`graph`] — the IR, ONNX import/export and the fp32 / fake-quant executor.
-//! 3. [`pipeline`] — platforms, passes, calibration, the transition trace, exporters.
-//! 4. [`front`] — the yew app (wasm32 only) and the native CLI.
+//! The root package holds the binaries (the CLI, the web app, its worker, the browser bench) and re-exports
+//! the layer crates of the workspace under short names, so tests and benches reach every layer from one
+//! place. The ladder, each crate depending only on those before it (see `ARCHITECTURE.md`):
+//! [`core`] ← [`graph`] ← [`pipeline`] ← [`session`] ← {[`teach`], [`worker`], `cli`} ← [`web`].
 
 pub mod bench;
-pub mod core;
-pub mod front;
-pub mod graph;
-pub mod pipeline;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod reference;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use ppq_cli as cli;
+pub use ppq_core as core;
+pub use ppq_graph as graph;
+pub use ppq_pipeline as pipeline;
+pub use ppq_session as session;
+pub use ppq_teach as teach;
+pub use ppq_web as web;
+pub use ppq_worker as worker;

@@ -4,13 +4,13 @@
 
 use ndarray::{ArrayD, IxDyn};
 use ppq_playground::core::platform::TargetPlatform;
-use ppq_playground::front::calib::calib_from_npy;
 use ppq_playground::graph::format::{FormatVersion, format_graph};
 use ppq_playground::graph::import::import_onnx;
 use ppq_playground::graph::{BaseGraph, Tensor};
 use ppq_playground::pipeline::analysis::{snr_db, snr_error};
 use ppq_playground::pipeline::{CalibrationData, Pipeline, QuantizationSetting, graphwise_error, sensitivity};
 use ppq_playground::reference::reference_dir;
+use ppq_playground::session::calib::calib_from_npy;
 use std::time::Instant;
 
 fn graph() -> BaseGraph {

@@ -3,14 +3,14 @@
 //! choices change the TQCs the way PPQ's settings do, `.npz` and an image folder calibrate exactly like the
 //! equivalent `.npy`, and `run --quantized` (records replayed) equals the live pipeline's simulation.
 
-use ppq_playground::front::calib::calib_from_npy;
-use ppq_playground::front::session::{self, SessionSettings};
 use ppq_playground::graph::Tensor;
 use ppq_playground::graph::validate::inspect_onnx;
 use ppq_playground::pipeline::export::{ExportInput, ppq_default_visibility, tqc_records};
 use ppq_playground::pipeline::record::Record;
 use ppq_playground::pipeline::replay::Replay;
 use ppq_playground::reference::reference_dir;
+use ppq_playground::session::calib::calib_from_npy;
+use ppq_playground::session::{self, SessionSettings};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -177,18 +177,19 @@ fn run_writes_npz_for_all_outputs_and_single_samples() {
     let x = calib("digits_cnn");
     let o = bin(&["run", &model("digits_cnn"), "--input", &x, "--out", y.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let arrays = ppq_playground::front::calib::read_npz(&std::fs::read(&y).unwrap()).unwrap();
+    let arrays = ppq_playground::session::calib::read_npz(&std::fs::read(&y).unwrap()).unwrap();
     assert_eq!(arrays.len(), 1);
     assert_eq!((arrays[0].0.as_str(), arrays[0].1.shape()), ("output", &[64, 1, 10][..]));
     // one sample of the input's own shape gives the output's own shape
     let data = calib_from_npy(&std::fs::read(&x).unwrap()).unwrap();
     let one = d.join("one.npy");
-    std::fs::write(&one, ppq_playground::front::calib::write_npy_f32(&[1, 1, 8, 8], &data.samples[0]).unwrap())
+    std::fs::write(&one, ppq_playground::session::calib::write_npy_f32(&[1, 1, 8, 8], &data.samples[0]).unwrap())
         .unwrap();
     let y1 = d.join("y1.npy");
     let o = bin(&["run", &model("digits_cnn"), "--input", one.to_str().unwrap(), "--out", y1.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let Tensor::F32(first) = ppq_playground::front::calib::read_npy("y1", &std::fs::read(&y1).unwrap()).unwrap() else {
+    let Tensor::F32(first) = ppq_playground::session::calib::read_npy("y1", &std::fs::read(&y1).unwrap()).unwrap()
+    else {
         panic!("float32 output")
     };
     assert_eq!(first.shape(), &[1, 10]);

@@ -5,13 +5,13 @@
 
 use ppq_playground::core::QuantizationStates as S;
 use ppq_playground::core::platform::TargetPlatform;
-use ppq_playground::front::calib::calib_from_npy;
 use ppq_playground::graph::format::{FormatVersion, format_graph};
 use ppq_playground::graph::import::import_onnx;
 use ppq_playground::graph::{BaseGraph, Tensor};
 use ppq_playground::pipeline::export::{ExportInput, onnx_config_json, qdq_onnx, tqc_records, trt_json};
 use ppq_playground::pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizedGraph};
 use ppq_playground::reference::reference_dir;
+use ppq_playground::session::calib::calib_from_npy;
 use std::collections::HashMap;
 
 const MODEL: &str = "digits_cnn";

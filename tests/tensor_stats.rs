@@ -3,8 +3,6 @@
 //! computed here a second way: the plain imported graph run without any quantization machinery, the ONNX
 //! initializers sliced by hand, and the scales of the pipeline's `tqc.json` records.
 
-use ppq_playground::front::calib::calib_from_npy;
-use ppq_playground::front::session::{SessionSettings, prepare};
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::format::{FormatVersion, format_graph};
 use ppq_playground::graph::import::import_onnx;
@@ -13,6 +11,8 @@ use ppq_playground::pipeline::record::{Record, ScaleValue};
 use ppq_playground::pipeline::tensor_stats::{HISTOGRAM_BINS, op_stats};
 use ppq_playground::pipeline::{CalibrationData, Pipeline};
 use ppq_playground::reference::reference_dir;
+use ppq_playground::session::calib::calib_from_npy;
+use ppq_playground::session::{SessionSettings, prepare};
 
 fn graph() -> BaseGraph {
     let bytes = std::fs::read(reference_dir().join("models/digits_cnn.onnx")).unwrap();

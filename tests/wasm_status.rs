@@ -1,7 +1,7 @@
 //! The wasm build (Node) runs the core with simd128 and reproduces spec §11's first fake-quant row.
 #![cfg(target_arch = "wasm32")]
 
-use ppq_playground::front::status;
+use ppq_playground::session::status;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]

@@ -1,7 +1,7 @@
 //! The same self-check inside headless Chromium, so the browser's wasm engine is covered too.
 #![cfg(target_arch = "wasm32")]
 
-use ppq_playground::front::status;
+use ppq_playground::session::status;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ppq_playground::front::calib::{calib_from_json, calib_from_npy, calib_from_npz};
+use ppq_playground::session::calib::{calib_from_json, calib_from_npy, calib_from_npz};
 use ppq_playground::graph::BaseGraph;
-use ppq_playground::front::calib::{CalibSample, check_samples, read_calib_json, read_npy};
+use ppq_playground::session::calib::{CalibSample, check_samples, read_calib_json, read_npy};
 use ppq_playground::graph::validate::inspect_onnx;
 use std::sync::OnceLock;
 

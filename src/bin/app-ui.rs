@@ -1,8 +1,8 @@
-//! The web app binary (wasm32): mounts the yew app. All logic lives in `ppq_playground::front::app`.
+//! The web app binary (wasm32): mounts the yew app. All logic lives in `ppq_playground::web::app`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    ppq_playground::front::app::start();
+    ppq_playground::web::app::start();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

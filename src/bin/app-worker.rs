@@ -1,11 +1,11 @@
 //! The pipeline worker (wasm32, loaded by `www/worker.js` in a dedicated Web Worker): runs the quantization
 //! pipeline off the page's main thread. Requests and responses are JSON texts of
-//! `ppq_playground::front::protocol`; the logic lives in `ppq_playground::front::worker`.
+//! `ppq_playground::worker::protocol`; the logic lives in `ppq_playground::worker::worker`.
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use ppq_playground::front::protocol::Response;
-    use ppq_playground::front::worker::Worker;
+    use ppq_playground::worker::protocol::Response;
+    use ppq_playground::worker::worker::Worker;
     use std::cell::RefCell;
     use wasm_bindgen::prelude::*;
     use web_sys::DedicatedWorkerGlobalScope;

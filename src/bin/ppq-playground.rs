@@ -1,8 +1,8 @@
-//! The native CLI binary; all logic lives in `ppq_playground::front::cli`.
+//! The native CLI binary; all logic lives in `ppq_playground::cli`.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    ppq_playground::front::cli::main()
+    ppq_playground::cli::main()
 }
 
 /// The CLI is native only; a wasm32 build of it does nothing.

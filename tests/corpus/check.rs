@@ -1,7 +1,7 @@
 // Shared by tests/robust_corpus.rs (native) and tests/wasm_robust_corpus.rs (wasm32), so both builds run the same
 // library calls and must produce the same messages. Included with `include!`, hence no module docs.
 
-use ppq_playground::front::calib::{CalibSample, check_samples, read_calib_json, read_npy};
+use ppq_playground::session::calib::{CalibSample, check_samples, read_calib_json, read_npy};
 use ppq_playground::graph::dispatch::dispatch_graph;
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::format::{FormatVersion, format_graph};

@@ -1,0 +1,214 @@
+//! The native command-line tool `ppq-playground`. It parses arguments and prints what the core reports;
+//! exit codes: 0 success, 1 bad input (an `error: …` line on stderr), 2 usage error (clap's own).
+//! Native only: on wasm32 the crate is empty (the page has no command line).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod analyse;
+mod commands;
+pub mod inspect;
+mod progress;
+mod run;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ppq_pipeline::setting::AlignmentMethod;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// PPQ Playground on the command line: the same quantization core as the browser playground.
+#[derive(Debug, Parser)]
+#[command(name = "ppq-playground", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Calibration observer (PPQ's `calib_algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObserverArg {
+    /// Min/max of the data.
+    Minmax,
+    /// Percentile of the absolute values.
+    Percentile,
+    /// KL divergence over a histogram (PPQ's `kl`).
+    Kl,
+    /// Minimum mean squared error over a histogram.
+    Mse,
+    /// Isotone (for classifiers).
+    Isotone,
+}
+
+/// Which PPQ state model to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateModelArg {
+    /// PPQ 0.6.6 (the reference).
+    #[value(name = "ppq-0.6.6")]
+    Ppq066,
+    /// PPQ 0.6.5.1 (12 states, SLAVE, SOI).
+    #[value(name = "ppq-0.6.5")]
+    Ppq065,
+}
+
+/// Whether to reproduce PPQ's known quirks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuirksArg {
+    /// Behave exactly as PPQ does.
+    Faithful,
+    /// Correct the documented quirks.
+    Fixed,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the core self-check (the status line the web page shows) and print it.
+    Selfcheck,
+    /// Print PPQ's 12 quantization states and what they mean in both state models.
+    States,
+    /// Summarise an ONNX model: op types, variables, opsets, inputs/outputs, unsupported ops, parameters.
+    Inspect {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Quantize a model like PPQ's `quantize_onnx_model` and write every export into a directory.
+    Quantize {
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Quantize a model, then print the per-op sensitivity ranking (the output error when only that op is
+    /// kept in float) and the per-layer SNR against the fp32 graph.
+    Analyse {
+        /// Model, calibration data and pipeline options.
+        #[command(flatten)]
+        run: PipelineArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a model on inputs from a `.npy`: fp32, or with `--quantized DIR` the fake-quant simulation of a
+    /// `quantize` output folder (its `tqc.json`, and the parameters of its `model.baked.onnx`).
+    Run(run::RunArgs),
+    /// Write the exports of an existing quantization: the model plus its `tqc.json` records.
+    Export {
+        /// The ONNX model (original; it is formatted like PPQ 0.6.6 before export).
+        model: PathBuf,
+        /// The `tqc.json` records (e.g. one of the reference runs).
+        #[arg(long)]
+        tqc: PathBuf,
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What `quantize` and `analyse` need to run the pipeline.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// Calibration data: `.npy` float32 [N, ...] or the calib JSON format.
+    #[arg(long)]
+    pub calib: PathBuf,
+    /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
+    #[arg(long, default_value = "TRT_INT8")]
+    pub platform: String,
+    /// Activation calibration algorithm (PPQ's `calib_algorithm`; `--observer` is an alias). Default: the
+    /// platform's own observers, as PPQ's default setting (e.g. percentile for TRT_INT8).
+    #[arg(long = "calib-algorithm", visible_alias = "observer", value_enum)]
+    pub observer: Option<ObserverArg>,
+    /// PPQ version whose state model and graph formatting to follow (`--state-model` is an alias).
+    #[arg(long = "profile", visible_alias = "state-model", value_enum, default_value = "ppq-0.6.6")]
+    pub state_model: StateModelArg,
+    /// Reproduce PPQ's quirks or fix them.
+    #[arg(long, value_enum, default_value = "faithful")]
+    pub quirks: QuirksArg,
+    /// Calibration steps (samples used); all samples when omitted.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Ops to dispatch to FP32 before quantization (PPQ's dispatching table), e.g. `--keep-float /c2/Conv`.
+    /// Names are those of the formatted graph (see `inspect`).
+    #[arg(long, value_name = "OP[,OP…]", value_delimiter = ',')]
+    pub keep_float: Vec<String>,
+    /// Add/Sub/Sum alignment: 'Align to Large', 'Align to Output', 'None' (or align-to-large, …).
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub elementwise_alignment: Option<AlignmentMethod>,
+    /// Concat alignment: 'Align to Large', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub concat_alignment: Option<AlignmentMethod>,
+    /// AveragePool/GlobalAveragePool alignment: 'Align to Input', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub pooling_alignment: Option<AlignmentMethod>,
+    /// Resize alignment: 'Align to Input', 'Align to Output', 'None'.
+    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
+    pub resize_alignment: Option<AlignmentMethod>,
+    /// QuantAlignmentPass's force_overlap (PPQ's default: true).
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub force_overlap: Option<bool>,
+    /// Skip ParameterBakingPass: parameters stay ACTIVATED/PASSIVE instead of BAKED.
+    #[arg(long)]
+    pub no_baking: bool,
+    /// Image folders: resize every image to H,W (bilinear) before normalising.
+    #[arg(long, value_name = "H,W", value_delimiter = ',', num_args = 1)]
+    pub image_size: Option<Vec<usize>>,
+    /// Image folders: per-channel mean subtracted from pixel values in [0, 255] (one value or one per channel).
+    #[arg(long, value_name = "M[,M…]", value_delimiter = ',', allow_negative_numbers = true)]
+    pub mean: Option<Vec<f32>>,
+    /// Image folders: per-channel divisor applied after the mean (one value or one per channel).
+    #[arg(long, value_name = "S[,S…]", value_delimiter = ',')]
+    pub std: Option<Vec<f32>>,
+    /// Image folders: channel order of the model input.
+    #[arg(long, value_enum, default_value = "rgb")]
+    pub channel_order: ChannelOrderArg,
+}
+
+/// Channel order of images fed to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelOrderArg {
+    /// Red, green, blue.
+    Rgb,
+    /// Blue, green, red (OpenCV-trained models).
+    Bgr,
+}
+
+fn parse_alignment(s: &str) -> Result<AlignmentMethod, String> {
+    ppq_session::alignment_from_name(s).ok_or_else(|| {
+        format!("'{s}' is not an alignment method ('Align to Large', 'Align to Output', 'Align to Input', 'None', or align-to-large, …)")
+    })
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::run(cli.command.unwrap_or(Command::Selfcheck)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `ppq-playground states | head -1` closes stdout early. Rust ignores SIGPIPE, which turns that into a panic
+/// inside `println!`; restoring the default action makes the CLI end silently like other Unix filters.
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

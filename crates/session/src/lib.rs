@@ -1,0 +1,9 @@
+//! Layer 4, the session: what a user chooses for a run (settings), the calibration readers, and preparing a
+//! run of the pipeline from a model, data and settings. The CLI, the worker and teaching all start here, so
+//! they quantize exactly alike. Depends on core, graph and pipeline.
+
+pub mod calib;
+mod prepare;
+pub mod status;
+
+pub use prepare::*;

@@ -1,0 +1,234 @@
+//! The messages between the page and its pipeline worker, as JSON strings over `postMessage`. Not wasm-gated,
+//! so native tests check that both ends agree; everything in them is plain data the page can render.
+
+use ppq_pipeline::PassReport;
+use ppq_pipeline::analysis::{LayerError, OutputError, SensitivityReport};
+use ppq_pipeline::tensor_stats::OpStats;
+use ppq_session::SessionSettings;
+use ppq_session::calib::ImageOptions;
+use serde::{Deserialize, Serialize};
+
+/// Where the calibration samples come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CalibSource {
+    /// A calib JSON text (`{"input_name", "shape", "samples"}`), as bundled with the samples.
+    Json(String),
+    /// `.npy` float32 bytes `[N, …]`.
+    Npy(Vec<u8>),
+    /// PNG/JPEG files (name, bytes; one sample each, in this order), decoded in the worker by the CLI's reader.
+    Images {
+        /// The files.
+        files: Vec<(String, Vec<u8>)>,
+        /// Size, mean/std and channel order.
+        options: ImageOptions,
+    },
+    /// `count` uniform samples in [-1, 1) of the model's declared input shape, from `seed`.
+    Random {
+        /// Generator seed.
+        seed: u64,
+        /// Number of samples.
+        count: usize,
+    },
+}
+
+/// What the page asks the worker. (One message per user action, so the size gap between variants is harmless.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)]
+pub enum Request {
+    /// Build a pipeline for this model and calibration data (replacing any previous one).
+    Load {
+        /// Model name, for messages and the report.
+        name: String,
+        /// ONNX bytes.
+        model: Vec<u8>,
+        /// Calibration data.
+        calib: CalibSource,
+        /// The user's choices.
+        settings: SessionSettings,
+    },
+    /// Run the next pass.
+    Step,
+    /// Run every remaining pass, reporting progress before each.
+    RunAll,
+    /// Back to before the first pass (same model, data and settings).
+    Reset,
+    /// After the last pass: dequantize op `op` (`float: true`, PPQ's `dequantize`) or restore it.
+    KeepFloat {
+        /// The quantable op's name.
+        op: String,
+        /// True to keep it in float, false to restore its quantization.
+        float: bool,
+    },
+    /// After the last pass: rank every quantable op by the output error left when only it is kept in float,
+    /// reporting [`Response::SensitivityProgress`] after each op.
+    Sensitivity,
+    /// After the last pass: activation histograms and per-channel weight ranges of op `op`.
+    OpStats {
+        /// The quantable op's name.
+        op: String,
+    },
+    /// Run a teaching experiment (independent of the loaded session); answered by `Response::Experiment`.
+    Experiment(Box<ppq_teach::teach::ExperimentJob>),
+    /// Read calibration data for the model input `input` (declared dims `dims`) without touching the session,
+    /// so the page only adopts data the worker can read; answered by `Response::CalibChecked`.
+    CheckCalib {
+        /// Echoed in the answer, so the page can ignore answers to superseded checks.
+        ticket: u64,
+        /// The model's single input.
+        input: String,
+        /// Its declared dims (`None` = symbolic).
+        dims: Option<Vec<Option<i64>>>,
+        /// The data.
+        calib: CalibSource,
+    },
+}
+
+/// The error of the quantized simulation against the fp32 graph on the calibration data (PPQ's SNR ratio).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorView {
+    /// Output 0 of each quantable op, in executing order.
+    pub layers: Vec<LayerError>,
+    /// Each graph output.
+    pub outputs: Vec<OutputError>,
+}
+
+/// A sensitivity ranking with the ops that were kept in float while it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityView {
+    /// The ranking (most sensitive first).
+    pub report: SensitivityReport,
+    /// Ops already dequantized when it ran.
+    pub kept_float: Vec<String>,
+}
+
+/// One logged state change, as the page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionView {
+    /// TQC id (`add:in0:c2`).
+    pub tqc: String,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the last pass did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassView {
+    /// PPQ's pass name.
+    pub pass: String,
+    /// False when the playground ran it as a no-op.
+    pub implemented: bool,
+    /// Its transitions.
+    pub transitions: Vec<TransitionView>,
+}
+
+impl From<&PassReport> for PassView {
+    fn from(r: &PassReport) -> Self {
+        Self {
+            pass: r.pass.to_string(),
+            implemented: r.implemented,
+            transitions: r
+                .transitions
+                .iter()
+                .map(|t| TransitionView {
+                    tqc: t.label.clone(),
+                    from: t.from.name().to_string(),
+                    to: t.to.name().to_string(),
+                    reason: t.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One export file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileView {
+    /// The CLI's file name (`model.qdq.onnx`).
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The pipeline's state after a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Model name.
+    pub name: String,
+    /// The settings it runs with.
+    pub settings: SessionSettings,
+    /// Calibration samples used.
+    pub samples: usize,
+    /// PPQ's pass names, in order.
+    pub passes: Vec<String>,
+    /// Passes already run.
+    pub position: usize,
+    /// `tqc.json` of the current state (the CLI's text).
+    pub tqc_json: String,
+    /// `passes.json`-shaped snapshots so far.
+    pub snapshots_json: String,
+    /// The passes the last request ran, in order (empty after load or reset).
+    pub ran: Vec<PassView>,
+    /// Every export once the pipeline finished (empty before).
+    pub files: Vec<FileView>,
+    /// Why the exports are missing, if they failed.
+    pub export_error: Option<String>,
+    /// Ops currently kept in float (dequantized after the last pass), in executing order.
+    #[serde(default)]
+    pub kept_float: Vec<String>,
+    /// Error against fp32 on the calibration data, once every pass ran.
+    #[serde(default)]
+    pub errors: Option<ErrorView>,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    /// The worker's wasm is up.
+    Hello,
+    /// About to run pass `done + 1` of `total`.
+    Progress {
+        /// Passes done.
+        done: usize,
+        /// Passes in the pipeline.
+        total: usize,
+        /// The pass starting now.
+        pass: String,
+    },
+    /// The new state.
+    State(Box<RunState>),
+    /// The sensitivity ranking measured `done` of `total` ops.
+    SensitivityProgress {
+        /// Ops measured.
+        done: usize,
+        /// Quantable ops.
+        total: usize,
+    },
+    /// The answer to [`Request::Sensitivity`].
+    Sensitivity(Box<SensitivityView>),
+    /// The answer to [`Request::OpStats`].
+    OpStats(Box<OpStats>),
+    /// A request failed; the previous state stays.
+    Error(String),
+    /// The worker panicked and is unusable; the page must start a new one.
+    Crashed(String),
+    /// The answer to `Request::Experiment`.
+    Experiment(Box<ppq_teach::teach::ExperimentAnswer>),
+    /// The answer to `Request::CheckCalib`: the sample count, or why the data cannot feed the input.
+    CalibChecked {
+        /// The request's ticket.
+        ticket: u64,
+        /// Samples read, or the error (naming the file).
+        result: Result<usize, String>,
+    },
+}
+
+impl Response {
+    /// JSON text, or an `Error` JSON text if serialization fails (it cannot for these types).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"Error\":\"{e}\"}}"))
+    }
+}
