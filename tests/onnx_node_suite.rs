@@ -16,10 +16,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use ndarray::ArrayD;
+use ppq_playground::graph::Tensor;
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::import::{import_onnx, tensor_from_proto};
 use ppq_playground::graph::onnx::TensorProto;
-use ppq_playground::graph::Tensor;
 use prost::Message;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,6 +34,7 @@ const PASS_RATE_FLOOR_PERCENT: f64 = 26.1;
 /// A case taking longer than this (debug build) counts as a hang.
 const CASE_TIME_LIMIT: Duration = Duration::from_secs(30);
 
+#[rustfmt::skip]
 const OPS_OF_INTEREST: &[&str] = &[
     "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
     "BatchNormalization", "BitShift", "Cast", "CastLike", "Ceil", "Celu", "Clip", "Concat", "Constant",
@@ -250,8 +251,10 @@ fn onnx_node_suite() {
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        let ops: Vec<String> =
-            case["op_types"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+        let ops: Vec<String> = case["op_types"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
         let in_list = !ops.is_empty() && ops.iter().all(|o| interest.contains(o.as_str()));
         let ort_pass = case["ort_pass"].as_bool().unwrap_or(false);
         let outcome = match prepare(&dir.join(case["dir"].as_str().unwrap_or_default()), case) {
@@ -309,11 +312,8 @@ fn onnx_node_suite() {
             format!("{}/{}", r[9], r[8])
         );
     }
-    let mut weakest: Vec<(&str, usize, usize)> = per_op
-        .iter()
-        .filter(|(op, r)| interest.contains(*op) && r[8] > 0)
-        .map(|(op, r)| (*op, r[9], r[8]))
-        .collect();
+    let mut weakest: Vec<(&str, usize, usize)> =
+        per_op.iter().filter(|(op, r)| interest.contains(*op) && r[8] > 0).map(|(op, r)| (*op, r[9], r[8])).collect();
     weakest.sort_by(|a, b| (a.1 as f64 / a.2 as f64).total_cmp(&(b.1 as f64 / b.2 as f64)).then(b.2.cmp(&a.2)));
     let zero: Vec<String> = weakest.iter().filter(|w| w.1 == 0).map(|w| format!("{} (0/{})", w.0, w.2)).collect();
     println!("\nin-list ops passing none of their focus cases ({}): {}", zero.len(), zero.join(", "));
@@ -362,7 +362,10 @@ fn onnx_node_suite() {
         match o {
             Outcome::Wrong(why) => {
                 let listed = known.contains(name);
-                println!("  WRONG{} {name} (in-list {in_list}, ort_pass {ort}): {why}", if listed { " (known)" } else { "" });
+                println!(
+                    "  WRONG{} {name} (in-list {in_list}, ort_pass {ort}): {why}",
+                    if listed { " (known)" } else { "" }
+                );
                 if !listed {
                     new_wrong.push(name.clone());
                 }
@@ -378,10 +381,8 @@ fn onnx_node_suite() {
             _ => {}
         }
     }
-    let stale: Vec<_> = known
-        .iter()
-        .filter(|k| results.iter().any(|r| &r.0 == *k && !matches!(r.4, Outcome::Wrong(_))))
-        .collect();
+    let stale: Vec<_> =
+        known.iter().filter(|k| results.iter().any(|r| &r.0 == *k && !matches!(r.4, Outcome::Wrong(_)))).collect();
     println!(
         "\n!!! tests/onnx_node_known_wrong.txt lists {} known wrong-value cases (tolerated here, still bugs) !!!",
         known.len()
@@ -390,7 +391,8 @@ fn onnx_node_suite() {
         println!("    no longer wrong (remove them from the list): {stale:?}");
     }
     if let Ok(path) = std::env::var("ONNX_NODE_WRITE_WRONG") {
-        let mut all: Vec<_> = results.iter().filter(|r| matches!(r.4, Outcome::Wrong(_))).map(|r| r.0.clone()).collect();
+        let mut all: Vec<_> =
+            results.iter().filter(|r| matches!(r.4, Outcome::Wrong(_))).map(|r| r.0.clone()).collect();
         all.sort();
         std::fs::write(&path, all.join("\n") + "\n").unwrap();
         println!("wrote {} wrong-value case names to {path}", all.len());
@@ -398,7 +400,11 @@ fn onnx_node_suite() {
     println!("node suite: {run_secs:.1} s for the cases, {:.1} s in all", t_all.elapsed().as_secs_f64());
 
     assert!(bad.is_empty(), "{} panics/hangs: {bad:?}", bad.len());
-    assert!(new_wrong.is_empty(), "{} wrong values not in tests/onnx_node_known_wrong.txt: {new_wrong:?}", new_wrong.len());
+    assert!(
+        new_wrong.is_empty(),
+        "{} wrong values not in tests/onnx_node_known_wrong.txt: {new_wrong:?}",
+        new_wrong.len()
+    );
     if filter.is_none() {
         assert!(
             rate >= PASS_RATE_FLOOR_PERCENT,

@@ -9,9 +9,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use ppq_playground::front::calib::read_npz;
+use ppq_playground::graph::Tensor;
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::import::import_onnx;
-use ppq_playground::graph::Tensor;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -45,7 +45,11 @@ fn check(name: &str) -> Result<String, String> {
         }
         let (lo, hi) = w.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
         let range = (hi - lo).max(1e-6);
-        let diff = g.iter().zip(w.iter()).map(|(a, b)| (a - b).abs()).fold(0f32, |m, d| if d.is_nan() { f32::INFINITY } else { m.max(d) });
+        let diff = g
+            .iter()
+            .zip(w.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, |m, d| if d.is_nan() { f32::INFINITY } else { m.max(d) });
         if diff > 1e-4 * range {
             return Err(format!("output '{oname}': max |diff| {diff:.3e} > 1e-4 x range {range:.3e}"));
         }
@@ -105,6 +109,10 @@ fn torch_fixtures_match_onnxruntime() {
     for (n, why) in &known {
         println!("    {n}: {why}");
     }
-    println!("torch fixtures: {passed} passed, {} known failing, {} unexpected failures", known.len() - now_pass.len(), unexpected.len());
+    println!(
+        "torch fixtures: {passed} passed, {} known failing, {} unexpected failures",
+        known.len() - now_pass.len(),
+        unexpected.len()
+    );
     assert!(unexpected.is_empty(), "fixtures failing outside the known list: {unexpected:#?}");
 }
