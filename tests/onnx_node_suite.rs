@@ -136,11 +136,14 @@ fn compare(got: &Tensor, want: &Tensor) -> Option<String> {
     (!same).then(|| "values differ".to_string())
 }
 
+/// One data set: the feeds (graph input name, tensor) and the expected outputs in graph order.
+type DataSet = (Vec<(String, Tensor)>, Vec<Tensor>);
+
 /// Everything one case needs, read on the main thread (so a case thread only imports and runs).
 struct Prepared {
     model: Vec<u8>,
     /// Per data set: feeds (name, tensor) and expected outputs.
-    sets: Vec<(Vec<(String, Tensor)>, Vec<Tensor>)>,
+    sets: Vec<DataSet>,
 }
 
 fn prepare(dir: &Path, case: &Value) -> Result<Prepared, String> {
