@@ -8,10 +8,10 @@
 //! (`name: reason` per line); the test fails on any other failure and prints the list loudly.
 #![cfg(not(target_arch = "wasm32"))]
 
-use ppq_playground::front::calib::read_npz;
 use ppq_playground::graph::Tensor;
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::import::import_onnx;
+use ppq_playground::session::calib::read_npz;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
