@@ -226,8 +226,8 @@ fn replayed_records_equal_the_live_simulation() {
     ] {
         let (g, _) = inspect_onnx(&std::fs::read(model(m)).unwrap()).unwrap();
         let data = calib_from_npy(&std::fs::read(calib(m)).unwrap()).unwrap();
-        let settings =
-            SessionSettings { platform: platform.into(), state_model: profile.into(), ..SessionSettings::default() };
+        let mut settings = SessionSettings { platform: platform.into(), ..SessionSettings::default() };
+        settings.set_by_url("sm", profile).unwrap();
         let (mut p, c, _) = session::prepare(g, &data, &settings).unwrap();
         p.run_all(&c).unwrap();
         let records: Vec<Record> = p.records().unwrap();

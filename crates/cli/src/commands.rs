@@ -2,7 +2,7 @@
 
 use super::Command;
 use super::inspect::{summarize, summary_text};
-use super::{ChannelOrderArg, ObserverArg, PipelineArgs, QuirksArg, StateModelArg};
+use super::{ChannelOrderArg, PipelineArgs};
 use ppq_graph::BaseGraph;
 use ppq_graph::format::{FormatVersion, format_graph};
 use ppq_graph::validate::inspect_onnx;
@@ -13,10 +13,8 @@ use ppq_pipeline::export::{
 use ppq_pipeline::record::Record;
 use ppq_pipeline::{CalibrationData, Pipeline};
 use ppq_session as session;
-use ppq_session::calib::{
-    CalibData, ImageOptions, calib_from_images, calib_from_json, calib_from_npy, calib_from_npz, is_image_name,
-};
-use ppq_session::{BAKED_ONNX, QDQ_ONNX, QUANT_CONFIG, SessionSettings, declared_dims};
+use ppq_session::calib::{CalibData, ImageOptions, is_image_name};
+use ppq_session::{BAKED_ONNX, CalibSource, QDQ_ONNX, QUANT_CONFIG, SessionSettings};
 use std::path::Path;
 
 /// Runs one subcommand.
@@ -75,47 +73,34 @@ fn image_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         .collect()
 }
 
-/// Reads calibration data for the model's single input: a folder of images, `.npy`, `.npz` (the array named
-/// after the input, or its only array) or JSON (by extension).
-pub fn load_calib(path: &Path, g: &BaseGraph, a: &PipelineArgs) -> Result<CalibData, String> {
-    let at = |e: String| format!("{}: {e}", path.display());
-    let input = match g.inputs[..] {
-        [v] => v,
-        _ => return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len())),
-    };
-    let name = g.var(input).name.clone();
+/// The calibration source a path names: a folder of images, `.npy`, `.npz` or JSON (by extension).
+pub fn calib_source(path: &Path, a: &PipelineArgs) -> Result<CalibSource, String> {
     if path.is_dir() {
         let size = match a.image_size.as_deref() {
             None => None,
             Some(&[h, w]) => Some((h, w)),
             Some(other) => return Err(format!("--image-size takes H,W, got {} values", other.len())),
         };
-        let opts = ImageOptions {
+        let options = ImageOptions {
             size,
             mean: a.mean.clone().unwrap_or_default(),
             std: a.std.clone().unwrap_or_default(),
             bgr: a.channel_order == ChannelOrderArg::Bgr,
         };
-        let files = image_files(path)?;
-        return calib_from_images(&files, &name, declared_dims(g, input).as_deref(), &opts).map_err(at);
+        return Ok(CalibSource::Images { files: image_files(path)?, options });
     }
     let bytes = read(path)?;
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("npy") => calib_from_npy(&bytes).map_err(at),
-        Some("npz") => {
-            let mut arrays = calib_from_npz(&bytes).map_err(at)?;
-            let names: Vec<String> = arrays.iter().filter_map(|c| c.input_name.clone()).collect();
-            let found = match arrays.iter().position(|c| c.input_name.as_deref() == Some(name.as_str())) {
-                Some(i) => Some(arrays.swap_remove(i)),
-                None if arrays.len() == 1 => arrays.pop().map(|c| CalibData { input_name: None, ..c }),
-                None => None,
-            };
-            found
-                .ok_or_else(|| at(format!("no array named '{name}' (the model's input); arrays: {}", names.join(", "))))
-        }
-        _ => calib_from_json(std::str::from_utf8(&bytes).map_err(|_| at("not UTF-8 text".into()))?).map_err(at),
-    }
+    Ok(match ext.as_deref() {
+        Some("npy") => CalibSource::Npy(bytes),
+        Some("npz") => CalibSource::Npz(bytes),
+        _ => CalibSource::Json(String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?),
+    })
+}
+
+/// Reads calibration data for the model's single input through the session's one reader; errors name the file.
+pub fn load_calib(path: &Path, g: &BaseGraph, a: &PipelineArgs) -> Result<CalibData, String> {
+    session::load_calib(g, &calib_source(path, a)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
@@ -201,28 +186,7 @@ pub struct Prepared {
 /// Loads the model and calibration data and builds the pipeline through the same [`session`] glue the
 /// page's worker uses, like PPQ's `quantize_onnx_model` up to the quantizer.
 pub fn prepare(a: &PipelineArgs) -> Result<Prepared, String> {
-    let settings = SessionSettings {
-        platform: a.platform.clone(),
-        state_model: match a.state_model {
-            StateModelArg::Ppq066 => "ppq-0.6.6",
-            StateModelArg::Ppq065 => "ppq-0.6.5",
-        }
-        .into(),
-        quirks: match a.quirks {
-            QuirksArg::Faithful => "faithful",
-            QuirksArg::Fixed => "fixed",
-        }
-        .into(),
-        observer: a.observer.map_or(session::PLATFORM_OBSERVERS, observer_name).into(),
-        steps: a.steps,
-        keep_float: a.keep_float.clone(),
-        elementwise_alignment: a.elementwise_alignment,
-        concat_alignment: a.concat_alignment,
-        pooling_alignment: a.pooling_alignment,
-        resize_alignment: a.resize_alignment,
-        force_overlap: a.force_overlap,
-        no_baking: a.no_baking,
-    };
+    let settings = a.settings.0.clone();
     let g = load_model(&a.model)?;
     let data = load_calib(&a.calib, &g, a)?;
     let (pipeline, calib, samples) =
@@ -253,13 +217,3 @@ fn quantize(a: &PipelineArgs, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// PPQ's name of an observer choice.
-pub fn observer_name(o: ObserverArg) -> &'static str {
-    match o {
-        ObserverArg::Minmax => "minmax",
-        ObserverArg::Percentile => "percentile",
-        ObserverArg::Kl => "kl",
-        ObserverArg::Mse => "mse",
-        ObserverArg::Isotone => "isotone",
-    }
-}

@@ -8,9 +8,9 @@ mod commands;
 pub mod inspect;
 mod progress;
 mod run;
+pub mod settings_args;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ppq_pipeline::setting::AlignmentMethod;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,41 +21,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Calibration observer (PPQ's `calib_algorithm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ObserverArg {
-    /// Min/max of the data.
-    Minmax,
-    /// Percentile of the absolute values.
-    Percentile,
-    /// KL divergence over a histogram (PPQ's `kl`).
-    Kl,
-    /// Minimum mean squared error over a histogram.
-    Mse,
-    /// Isotone (for classifiers).
-    Isotone,
-}
-
-/// Which PPQ state model to follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StateModelArg {
-    /// PPQ 0.6.6 (the reference).
-    #[value(name = "ppq-0.6.6")]
-    Ppq066,
-    /// PPQ 0.6.5.1 (12 states, SLAVE, SOI).
-    #[value(name = "ppq-0.6.5")]
-    Ppq065,
-}
-
-/// Whether to reproduce PPQ's known quirks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum QuirksArg {
-    /// Behave exactly as PPQ does.
-    Faithful,
-    /// Correct the documented quirks.
-    Fixed,
 }
 
 /// The subcommands.
@@ -113,47 +78,13 @@ pub enum Command {
 pub struct PipelineArgs {
     /// The ONNX model.
     pub model: PathBuf,
-    /// Calibration data: `.npy` float32 [N, ...] or the calib JSON format.
+    /// Calibration data: `.npy` [N, ...], `.npz`, calibration JSON or a folder of images; the samples are
+    /// cycled until `--steps` batches are fed.
     #[arg(long)]
     pub calib: PathBuf,
-    /// Target platform (PPQ name), e.g. TRT_INT8, PPL_CUDA_INT8, PPL_DSP_INT8.
-    #[arg(long, default_value = "TRT_INT8")]
-    pub platform: String,
-    /// Activation calibration algorithm (PPQ's `calib_algorithm`; `--observer` is an alias). Default: the
-    /// platform's own observers, as PPQ's default setting (e.g. percentile for TRT_INT8).
-    #[arg(long = "calib-algorithm", visible_alias = "observer", value_enum)]
-    pub observer: Option<ObserverArg>,
-    /// PPQ version whose state model and graph formatting to follow (`--state-model` is an alias).
-    #[arg(long = "profile", visible_alias = "state-model", value_enum, default_value = "ppq-0.6.6")]
-    pub state_model: StateModelArg,
-    /// Reproduce PPQ's quirks or fix them.
-    #[arg(long, value_enum, default_value = "faithful")]
-    pub quirks: QuirksArg,
-    /// Calibration steps (samples used); all samples when omitted.
-    #[arg(long)]
-    pub steps: Option<usize>,
-    /// Ops to dispatch to FP32 before quantization (PPQ's dispatching table), e.g. `--keep-float /c2/Conv`.
-    /// Names are those of the formatted graph (see `inspect`).
-    #[arg(long, value_name = "OP[,OP…]", value_delimiter = ',')]
-    pub keep_float: Vec<String>,
-    /// Add/Sub/Sum alignment: 'Align to Large', 'Align to Output', 'None' (or align-to-large, …).
-    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
-    pub elementwise_alignment: Option<AlignmentMethod>,
-    /// Concat alignment: 'Align to Large', 'Align to Output', 'None'.
-    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
-    pub concat_alignment: Option<AlignmentMethod>,
-    /// AveragePool/GlobalAveragePool alignment: 'Align to Input', 'Align to Output', 'None'.
-    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
-    pub pooling_alignment: Option<AlignmentMethod>,
-    /// Resize alignment: 'Align to Input', 'Align to Output', 'None'.
-    #[arg(long, value_name = "METHOD", value_parser = parse_alignment)]
-    pub resize_alignment: Option<AlignmentMethod>,
-    /// QuantAlignmentPass's force_overlap (PPQ's default: true).
-    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
-    pub force_overlap: Option<bool>,
-    /// Skip ParameterBakingPass: parameters stay ACTIVATED/PASSIVE instead of BAKED.
-    #[arg(long)]
-    pub no_baking: bool,
+    /// The run's settings: one flag per option of the session's table.
+    #[command(flatten)]
+    pub settings: settings_args::SettingsArgs,
     /// Image folders: resize every image to H,W (bilinear) before normalising.
     #[arg(long, value_name = "H,W", value_delimiter = ',', num_args = 1)]
     pub image_size: Option<Vec<usize>>,
@@ -175,12 +106,6 @@ pub enum ChannelOrderArg {
     Rgb,
     /// Blue, green, red (OpenCV-trained models).
     Bgr,
-}
-
-fn parse_alignment(s: &str) -> Result<AlignmentMethod, String> {
-    ppq_session::alignment_from_name(s).ok_or_else(|| {
-        format!("'{s}' is not an alignment method ('Align to Large', 'Align to Output', 'Align to Input', 'None', or align-to-large, …)")
-    })
 }
 
 /// Runs the CLI with the process arguments.

@@ -7,7 +7,7 @@
 //! each output is stacked into `[N, …output shape]` (one sample: the output's own shape), float32. `--out Y.npy`
 //! needs a single-output model; `--out Y.npz` holds one array per output, named after it.
 
-use super::StateModelArg;
+use ppq_core::StateModel;
 use super::commands::load_model;
 use clap::Args;
 use ppq_graph::executor::{Executor, NoHook};
@@ -34,8 +34,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub quantized: Option<PathBuf>,
     /// PPQ version whose graph formatting the quantized run used (`--state-model` is an alias).
-    #[arg(long = "profile", visible_alias = "state-model", value_enum, default_value = "ppq-0.6.6")]
-    pub profile: StateModelArg,
+    #[arg(long = "profile", visible_alias = "state-model", default_value = "ppq-0.6.6", value_parser = parse_profile)]
+    pub profile: StateModel,
     /// Where to write the outputs: `Y.npy` (single-output models) or `Y.npz` (one array per output).
     #[arg(long)]
     pub out: PathBuf,
@@ -82,11 +82,19 @@ fn split_samples(x: &Tensor, name: &str, dims: Option<&[Option<i64>]>) -> Result
 
 /// The graph of a `quantize` folder: `model` formatted as `profile` does, parameters taken from the folder's
 /// baked model where names and shapes agree (they carry equalization and baking), and its records.
-fn quantized_graph(model: BaseGraph, dir: &Path, profile: StateModelArg) -> Result<(BaseGraph, Vec<Record>), String> {
+/// The profile as the session's option table parses it.
+fn parse_profile(v: &str) -> Result<StateModel, String> {
+    let mut s = ppq_session::SessionSettings::default();
+    let o = ppq_session::settings::option("profile").ok_or("no profile option")?;
+    (o.set)(&mut s, v)?;
+    Ok(s.profile)
+}
+
+fn quantized_graph(model: BaseGraph, dir: &Path, profile: StateModel) -> Result<(BaseGraph, Vec<Record>), String> {
     let mut g = model;
     let version = match profile {
-        StateModelArg::Ppq066 => FormatVersion::V066,
-        StateModelArg::Ppq065 => FormatVersion::V065,
+        StateModel::Ppq066 => FormatVersion::V066,
+        StateModel::Ppq065 => FormatVersion::V065,
     };
     format_graph(&mut g, version).map_err(|e| e.to_string())?;
     let tqc = dir.join("tqc.json");

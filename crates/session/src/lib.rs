@@ -4,6 +4,12 @@
 
 pub mod calib;
 mod prepare;
+pub mod run_report;
+pub mod settings;
+pub mod source;
 pub mod status;
 
 pub use prepare::*;
+pub use run_report::{RunReport, run_to_end};
+pub use settings::{OPTIONS, PLATFORM_OBSERVERS, SessionSettings, platforms};
+pub use source::{CalibSource, load_calib};

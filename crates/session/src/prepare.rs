@@ -4,9 +4,8 @@
 //! page's worker call these, so the page shows exactly what the CLI writes.
 
 use crate::calib::CalibData;
-use ppq_core::StateModel;
+use crate::settings::{OPTIONS, PLATFORM_OBSERVERS, SessionSettings};
 use ppq_core::platform::TargetPlatform;
-use ppq_core::quirks::Quirks;
 use ppq_core::tqc::QuantizationVisibility;
 use ppq_graph::BaseGraph;
 use ppq_graph::format::format_graph;
@@ -16,82 +15,8 @@ use ppq_pipeline::export::{
     ExportInput, LayerSnr, ReportInput, baked_onnx, onnx_config_json, qdq_onnx, report_markdown, tqc_json, tqc_records,
     trt_json,
 };
-use ppq_pipeline::setting::AlignmentMethod;
-use ppq_pipeline::{CalibrationData, Pipeline, QuantizationSetting, QuantizerKind, format_version, graphwise_error};
-use serde::{Deserialize, Serialize};
+use ppq_pipeline::{CalibrationData, Pipeline, QuantizationSetting, format_version, graphwise_error};
 use std::collections::HashMap;
-
-/// Calibration observers (PPQ's `calib_algorithm` names).
-pub const OBSERVERS: [&str; 5] = ["minmax", "percentile", "kl", "mse", "isotone"];
-
-/// The observer choice that leaves `calib_algorithm` unset: each TQC keeps its quantizer's own observer, as
-/// with PPQ's default setting (the CLI's default).
-pub const PLATFORM_OBSERVERS: &str = "platform";
-
-/// What a user chooses before quantizing. Strings are PPQ's names so the settings serialize readably
-/// (the page may put them in its URL).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionSettings {
-    /// PPQ platform name (`TRT_INT8`).
-    pub platform: String,
-    /// `ppq-0.6.6` or `ppq-0.6.5`.
-    pub state_model: String,
-    /// `faithful` or `fixed`.
-    pub quirks: String,
-    /// Observer name, one of [`OBSERVERS`].
-    pub observer: String,
-    /// Calibration samples to use (all when `None`).
-    pub steps: Option<usize>,
-    /// Ops kept in float: dispatched to FP32 before quantizer init, as PPQ users do with a dispatching table.
-    #[serde(default)]
-    pub keep_float: Vec<String>,
-    /// Add/Sub/Sum alignment (`None`: the platform's default).
-    #[serde(default)]
-    pub elementwise_alignment: Option<AlignmentMethod>,
-    /// Concat alignment (`None`: the platform's default).
-    #[serde(default)]
-    pub concat_alignment: Option<AlignmentMethod>,
-    /// AveragePool/GlobalAveragePool alignment (`None`: the platform's default).
-    #[serde(default)]
-    pub pooling_alignment: Option<AlignmentMethod>,
-    /// Resize alignment (`None`: the platform's default).
-    #[serde(default)]
-    pub resize_alignment: Option<AlignmentMethod>,
-    /// QuantAlignmentPass's `force_overlap` (`None`: PPQ's default, true).
-    #[serde(default)]
-    pub force_overlap: Option<bool>,
-    /// Skip ParameterBakingPass (PPQ's `baking_parameter = False`).
-    #[serde(default)]
-    pub no_baking: bool,
-}
-
-impl Default for SessionSettings {
-    fn default() -> Self {
-        Self {
-            platform: "TRT_INT8".into(),
-            state_model: "ppq-0.6.6".into(),
-            quirks: "faithful".into(),
-            observer: "minmax".into(),
-            steps: None,
-            keep_float: Vec::new(),
-            elementwise_alignment: None,
-            concat_alignment: None,
-            pooling_alignment: None,
-            resize_alignment: None,
-            force_overlap: None,
-            no_baking: false,
-        }
-    }
-}
-
-/// Platforms with a quantizer in the ppq-0.6.6 model, in PPQ's order.
-pub fn platforms() -> Vec<&'static str> {
-    QuantizerKind::ALL
-        .into_iter()
-        .filter(|k| k.target_platform().is_some() && k.exists_in(StateModel::Ppq066))
-        .map(QuantizerKind::name)
-        .collect()
-}
 
 /// The declared dimensions of a variable (`None` for symbolic or unknown sizes).
 pub fn declared_dims(g: &BaseGraph, v: VarId) -> Option<Vec<Option<i64>>> {
@@ -122,40 +47,26 @@ pub fn conform_calib(g: &BaseGraph, data: &CalibData) -> CalibData {
     }
 }
 
-/// The number of samples to calibrate on: `steps`, or all of them.
-pub fn sample_count(settings: &SessionSettings, data: &CalibData) -> Result<usize, String> {
-    let n = settings.steps.unwrap_or(data.samples.len());
-    if n == 0 || n > data.samples.len() {
-        return Err(format!("--steps {n}: the calibration data holds {} samples", data.samples.len()));
+/// PPQ's `QuantizationSetting` for these choices and `samples` calibration samples, validated: the platform's factory setting with the
+/// user's choices written over it. A choice the pipeline cannot honour is refused by name, never ignored.
+pub fn quantization_setting(
+    s: &SessionSettings,
+    samples: usize,
+) -> Result<(TargetPlatform, QuantizationSetting), String> {
+    s.check()?;
+    let platform = TargetPlatform::from_name(&s.platform).ok_or_else(|| {
+        format!("platform '{}' is a quantizer of {} that this build cannot run yet", s.platform, s.profile.name())
+    })?;
+    for (on, name) in [(s.bias_correct, "bias_correct"), (s.lsq_optimization, "lsq_optimization")] {
+        if on {
+            return Err(format!("{name}: the training passes are not in this build yet, so the setting is refused"));
+        }
     }
-    Ok(n)
-}
-
-/// PPQ's `QuantizationSetting` for these choices and `n` calibration samples, validated.
-pub fn quantization_setting(s: &SessionSettings, n: usize) -> Result<(TargetPlatform, QuantizationSetting), String> {
-    let kind = QuantizerKind::from_name(&s.platform).ok_or_else(|| format!("unknown platform '{}'", s.platform))?;
-    let platform = TargetPlatform::from_name(&s.platform)
-        .filter(|_| kind.target_platform().is_some())
-        .ok_or_else(|| format!("platform '{}' has no quantizer in the ppq-0.6.6 model", s.platform))?;
-    let state_model = match s.state_model.as_str() {
-        "ppq-0.6.6" => StateModel::Ppq066,
-        "ppq-0.6.5" => StateModel::Ppq065,
-        other => return Err(format!("unknown state model '{other}'")),
-    };
     let mut setting = QuantizationSetting::for_platform(platform);
-    setting.state_model = state_model;
-    setting.quirks = match s.quirks.as_str() {
-        "faithful" => Quirks::Faithful,
-        "fixed" => Quirks::Fixed,
-        other => return Err(format!("unknown quirks mode '{other}' (faithful or fixed)")),
-    };
-    if s.observer != PLATFORM_OBSERVERS && !OBSERVERS.contains(&s.observer.as_str()) {
-        return Err(format!("unknown observer '{}'", s.observer));
-    }
-    setting.quantize_activation_setting.calib_algorithm =
-        (s.observer != PLATFORM_OBSERVERS).then(|| s.observer.clone());
-    setting.quantize_activation_setting.calib_steps =
-        u32::try_from(n).map_err(|_| format!("--steps {n} is too large"))?;
+    setting.state_model = s.profile;
+    setting.quirks = s.quirks;
+    setting.quantize_activation_setting.calib_algorithm = s.observer.clone();
+    setting.quantize_activation_setting.calib_steps = s.steps_for(samples)?;
     apply_choices(s, &mut setting);
     setting.validate().map_err(|e| e.to_string())?;
     Ok((platform, setting))
@@ -178,24 +89,9 @@ pub fn apply_choices(s: &SessionSettings, setting: &mut QuantizationSetting) {
     if let Some(f) = s.force_overlap {
         a.force_overlap = f;
     }
-    if s.no_baking {
+    if !s.baking {
         setting.quantize_parameter_setting.baking_parameter = false;
     }
-}
-
-/// Parses an alignment method as PPQ spells it (`Align to Large`) or in kebab-case (`align-to-large`).
-pub fn alignment_from_name(s: &str) -> Option<AlignmentMethod> {
-    AlignmentMethod::from_name(s).or_else(|| {
-        let kebab = s.trim().to_ascii_lowercase().replace([' ', '_'], "-");
-        [
-            AlignmentMethod::AlignToLarge,
-            AlignmentMethod::AlignToOutput,
-            AlignmentMethod::AlignToInput,
-            AlignmentMethod::None,
-        ]
-        .into_iter()
-        .find(|m| m.name().to_ascii_lowercase().replace(' ', "-") == kebab)
-    })
 }
 
 /// `count` samples uniform in [-1, 1) for the model's single input, from `seed` (xorshift64*; unknown or
@@ -223,12 +119,13 @@ pub fn random_calib(g: &BaseGraph, seed: u64, count: usize) -> Result<CalibData,
     Ok(CalibData { input_name: Some(g.var(input).name.clone()), sample_shape: shape, samples })
 }
 
-/// The calibration batches of the model's single input (checked with [`check_calib`] first).
-pub fn calibration_data(g: &BaseGraph, data: &CalibData, n: usize) -> Result<CalibrationData, String> {
+/// The calibration batches of the model's single input, one per sample (checked with [`check_calib`]
+/// first). RuntimeCalibrationPass cycles them until it has fed `calib_steps` batches, as PPQ cycles its
+/// dataloader.
+pub fn calibration_data(g: &BaseGraph, data: &CalibData) -> Result<CalibrationData, String> {
     check_calib(g, data)?;
     let input_name = g.var(g.inputs[0]).name.clone();
-    let samples = data.samples.get(..n).ok_or_else(|| format!("only {} samples", data.samples.len()))?;
-    CalibrationData::single_input(&input_name, &data.sample_shape, samples).map_err(|e| e.to_string())
+    CalibrationData::single_input(&input_name, &data.sample_shape, &data.samples).map_err(|e| e.to_string())
 }
 
 /// Everything `quantize` needs before running: the imported graph formatted as the chosen PPQ version
@@ -239,55 +136,38 @@ pub fn prepare(
     data: &CalibData,
     settings: &SessionSettings,
 ) -> Result<(Pipeline, CalibrationData, usize), String> {
-    let n = sample_count(settings, data)?;
     let data = &conform_calib(&graph, data);
     check_calib(&graph, data)?;
+    let n = data.samples.len();
     let (platform, setting) = quantization_setting(settings, n)?;
     format_graph(&mut graph, format_version(setting.state_model)).map_err(|e| e.to_string())?;
     if let Some(name) = settings.keep_float.iter().find(|n| graph.op_by_name(n).is_none()) {
         return Err(format!("keep-float: no op named '{name}' in the model (see `inspect`)"));
     }
-    let calib = calibration_data(&graph, data, n)?;
+    let calib = calibration_data(&graph, data)?;
     let table: Vec<(String, TargetPlatform)> =
         settings.keep_float.iter().map(|n| (n.clone(), TargetPlatform::Fp32)).collect();
     let pipeline = Pipeline::with_dispatching(graph, platform, setting, &table).map_err(|e| e.to_string())?;
     Ok((pipeline, calib, n))
 }
 
-/// The `(name, value)` lines that describe a run in `report.md`.
+/// The `(name, value)` lines that describe a run in `report.md`: every option of [`OPTIONS`] with its
+/// value, then the calibration samples the steps cycled over.
 pub fn setting_lines(settings: &SessionSettings, samples: usize) -> Vec<(String, String)> {
-    let mut lines = vec![
-        ("platform".into(), settings.platform.clone()),
-        ("state model".into(), settings.state_model.clone()),
-        (
-            "observer".into(),
-            match settings.observer.as_str() {
-                PLATFORM_OBSERVERS => "the platform's own (PPQ's default setting)".into(),
-                name => name.to_string(),
-            },
-        ),
-        ("quirks".into(), settings.quirks.clone()),
-        ("calibration samples".into(), samples.to_string()),
-    ];
-    if !settings.keep_float.is_empty() {
-        lines.push(("kept in float (dispatched to FP32)".into(), settings.keep_float.join(", ")));
-    }
-    for (what, m) in [
-        ("elementwise alignment", settings.elementwise_alignment),
-        ("concat alignment", settings.concat_alignment),
-        ("pooling alignment", settings.pooling_alignment),
-        ("resize alignment", settings.resize_alignment),
-    ] {
-        if let Some(m) = m {
-            lines.push((what.into(), m.name().into()));
-        }
-    }
-    if let Some(f) = settings.force_overlap {
-        lines.push(("force overlap".into(), f.to_string()));
-    }
-    if settings.no_baking {
-        lines.push(("parameter baking".into(), "off".into()));
-    }
+    let mut lines: Vec<(String, String)> = OPTIONS
+        .iter()
+        .map(|o| {
+            let v = (o.get)(settings);
+            let v = match (o.name, v.as_str()) {
+                ("calib_algorithm", PLATFORM_OBSERVERS) => "the platform's own (PPQ's default setting)".into(),
+                (_, "platform") => "the platform's default".into(),
+                (_, "") => "none".into(),
+                _ => v,
+            };
+            (o.label.to_string(), v)
+        })
+        .collect();
+    lines.push(("calibration samples".into(), samples.to_string()));
     lines
 }
 
@@ -348,32 +228,4 @@ pub fn exports(
     let trace = serde_json::to_string_pretty(pipeline.trace()).map_err(|e| e.to_string())?;
     out.push(ExportFile { name: "trace.json", bytes: trace.into_bytes() });
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_reject_unknown_names() {
-        let mut s = SessionSettings::default();
-        assert!(quantization_setting(&s, 16).is_ok());
-        s.observer = PLATFORM_OBSERVERS.into();
-        assert_eq!(quantization_setting(&s, 16).map(|(_, q)| q.quantize_activation_setting.calib_algorithm), Ok(None));
-        s.observer = "median".into();
-        assert!(quantization_setting(&s, 16).unwrap_err().contains("observer"));
-        s = SessionSettings { state_model: "ppq-0.6.5".into(), ..SessionSettings::default() };
-        assert_eq!(quantization_setting(&s, 16).map(|(_, q)| q.state_model), Ok(StateModel::Ppq065));
-        s = SessionSettings { state_model: "ppq-0.7".into(), ..SessionSettings::default() };
-        assert!(quantization_setting(&s, 16).unwrap_err().contains("state model"));
-        s = SessionSettings { platform: "NOPE".into(), ..SessionSettings::default() };
-        assert!(quantization_setting(&s, 16).is_err());
-    }
-
-    #[test]
-    fn platforms_are_the_066_quantizers() {
-        let p = platforms();
-        assert!(p.contains(&"TRT_INT8") && p.contains(&"PPL_DSP_INT8"));
-        assert!(!p.contains(&"ACADEMIC_INT8"));
-    }
 }

@@ -1,22 +1,16 @@
 //! The whole experiment of the page as plain data, and its encoding in the URL hash
-//! (`#m=b_residual&p=TRT_INT8&ew=none&pass=5&op=add`). Only values that differ from the defaults are
-//! written, so links stay short. Parsing never fails: an unknown key or a bad value is skipped and reported
-//! as a sentence the page shows, so a hand-edited hash gives a readable message, never a crash.
+//! (`#m=b_residual&p=TRT_INT8&ew=none&pass=5&op=add`): the run's [`SessionSettings`] (their URL keys come
+//! from the session's option table) plus what the page shows of it. Only values that differ from the
+//! baseline are written, so links stay short. Parsing never fails: an unknown key or a bad value is skipped
+//! and reported as a sentence the page shows, so a hand-edited hash gives a readable message, never a crash.
 //!
 //! A user's own file is never in the URL: `m` only ever names a bundled sample.
 
 use ppq_core::platform::TargetPlatform;
-use ppq_core::quirks::Quirks;
-use ppq_core::state::StateModel;
-use ppq_pipeline::setting::{AlignmentMethod, QuantizationSetting};
+use ppq_pipeline::setting::QuantizationSetting;
 use ppq_session as session;
 use ppq_session::SessionSettings;
-
-/// Observers the page offers (the activation observer of RuntimeCalibrationPass).
-pub const OBSERVERS: &[&str] = &["minmax", "percentile", "kl", "mse"];
-
-/// Platforms the page offers (the bundled samples have real-PPQ runs for these three).
-pub const PLATFORMS: &[&str] = &["TRT_INT8", "PPL_CUDA_INT8", "PPL_DSP_INT8"];
+use ppq_session::settings::{option_by_url, short};
 
 /// Controls a course page can hide (`hide=settings,compare`).
 pub const HIDEABLE: &[&str] = &["open", "settings", "compare", "learn", "stepper"];
@@ -28,31 +22,13 @@ pub const SWEEPS: &[(&str, &[(&str, &str)])] = &[
     ("fo", &[("force_overlap on", "fo:1"), ("force_overlap off", "fo:0")]),
 ];
 
-/// One experiment: what the page shows and how it was quantized.
+/// One experiment: how it is quantized and what the page shows of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
     /// Bundled sample name (`None`: nothing open, or the user's own file).
     pub sample: Option<String>,
-    /// PPQ platform name.
-    pub platform: String,
-    /// Which PPQ's state machine.
-    pub state_model: StateModel,
-    /// Reproduce PPQ's quirks or fix them.
-    pub quirks: Quirks,
-    /// Activation observer.
-    pub observer: String,
-    /// Add/Sub/Sum alignment (`None`: the platform's default).
-    pub elementwise: Option<AlignmentMethod>,
-    /// Concat alignment.
-    pub concat: Option<AlignmentMethod>,
-    /// Pooling alignment.
-    pub pooling: Option<AlignmentMethod>,
-    /// Resize alignment.
-    pub resize: Option<AlignmentMethod>,
-    /// `force_overlap` (`None`: the default, true).
-    pub force_overlap: Option<bool>,
-    /// Skip ParameterBakingPass (`bake=0`).
-    pub no_baking: bool,
+    /// Every choice of the run.
+    pub settings: SessionSettings,
     /// Pass position (snapshot index; `None`: the final state).
     pub pass: Option<usize>,
     /// Selected op name.
@@ -75,16 +51,7 @@ impl Default for Experiment {
     fn default() -> Self {
         Self {
             sample: None,
-            platform: "TRT_INT8".into(),
-            state_model: StateModel::Ppq066,
-            quirks: Quirks::Faithful,
-            observer: "minmax".into(),
-            elementwise: None,
-            concat: None,
-            pooling: None,
-            resize: None,
-            force_overlap: None,
-            no_baking: false,
+            settings: SessionSettings::default(),
             pass: None,
             op: None,
             tqc: None,
@@ -97,23 +64,12 @@ impl Default for Experiment {
     }
 }
 
-/// Short URL names of the alignment methods.
-fn method_code(m: AlignmentMethod) -> &'static str {
-    match m {
-        AlignmentMethod::AlignToLarge => "large",
-        AlignmentMethod::AlignToOutput => "output",
-        AlignmentMethod::AlignToInput => "input",
-        AlignmentMethod::None => "none",
-    }
-}
-
-fn method_from_code(s: &str) -> Option<AlignmentMethod> {
-    match s {
-        "large" => Some(AlignmentMethod::AlignToLarge),
-        "output" => Some(AlignmentMethod::AlignToOutput),
-        "input" => Some(AlignmentMethod::AlignToInput),
-        "none" => Some(AlignmentMethod::None),
-        _ => AlignmentMethod::from_name(s),
+/// The settings a link starts from: PPQ's defaults, or for a bundled sample the settings its real-PPQ runs
+/// were made with (minmax, one pass over its calibration samples), so opening a sample reproduces them.
+pub fn baseline(sample: Option<&str>) -> SessionSettings {
+    match sample {
+        Some(_) => SessionSettings { observer: Some("minmax".into()), calib_steps: None, ..SessionSettings::default() },
+        None => SessionSettings::default(),
     }
 }
 
@@ -156,36 +112,23 @@ pub fn decode_component(s: &str) -> Option<String> {
 }
 
 impl Experiment {
+    /// An experiment on a bundled sample with that sample's baseline settings.
+    pub fn for_sample(sample: &str) -> Self {
+        Self { sample: Some(sample.into()), settings: baseline(Some(sample)), ..Self::default() }
+    }
+
+    /// The settings this experiment's link is written against.
+    pub fn baseline(&self) -> SessionSettings {
+        baseline(self.sample.as_deref())
+    }
+
     /// The URL hash (with its leading `#`; just `#` for the default experiment).
     pub fn to_hash(&self) -> String {
-        let d = Self::default();
         let mut kv: Vec<(&str, String)> = Vec::new();
         if let Some(s) = &self.sample {
             kv.push(("m", s.clone()));
         }
-        if self.platform != d.platform {
-            kv.push(("p", self.platform.clone()));
-        }
-        if self.state_model != d.state_model {
-            kv.push(("sm", self.state_model.name().trim_start_matches("ppq-").into()));
-        }
-        if self.quirks != d.quirks {
-            kv.push(("q", self.quirks.name().into()));
-        }
-        if self.observer != d.observer {
-            kv.push(("obs", self.observer.clone()));
-        }
-        for (k, v) in [("ew", self.elementwise), ("cat", self.concat), ("pool", self.pooling), ("rs", self.resize)] {
-            if let Some(m) = v {
-                kv.push((k, method_code(m).into()));
-            }
-        }
-        if let Some(f) = self.force_overlap {
-            kv.push(("fo", if f { "1" } else { "0" }.into()));
-        }
-        if self.no_baking {
-            kv.push(("bake", "0".into()));
-        }
+        kv.extend(self.settings.to_url_pairs(&self.baseline()));
         if self.seed != 0 {
             kv.push(("seed", self.seed.to_string()));
         }
@@ -215,17 +158,27 @@ impl Experiment {
     }
 
     /// Parses a hash (with or without `#`). Unknown keys and bad values are skipped, each with a sentence.
+    /// The sample is read first (it decides the baseline), then the settings in the option table's order.
     pub fn from_hash(hash: &str) -> (Self, Vec<String>) {
-        let mut e = Self::default();
         let mut warnings = Vec::new();
         let body = hash.strip_prefix('#').unwrap_or(hash);
+        let mut pairs: Vec<(&str, String)> = Vec::new();
         for part in body.split('&').filter(|p| !p.is_empty()) {
             let (k, raw) = part.split_once('=').unwrap_or((part, ""));
-            let Some(v) = decode_component(raw) else {
-                warnings.push(format!("'{}': the value is not valid URL encoding", short(part)));
-                continue;
-            };
-            if let Err(w) = e.set(k, &v) {
+            match decode_component(raw) {
+                Some(v) => pairs.push((k, v)),
+                None => warnings.push(format!("'{}': the value is not valid URL encoding", short(part))),
+            }
+        }
+        let mut e = Self::default();
+        if let Some((_, m)) = pairs.iter().rev().find(|(k, _)| *k == "m") {
+            e.sample = (!m.is_empty()).then(|| m.clone());
+        }
+        e.settings = e.baseline();
+        let (rest, bad) = e.settings.apply_url_pairs(&pairs);
+        warnings.extend(bad);
+        for (k, v) in rest.iter().filter(|(k, _)| *k != "m") {
+            if let Err(w) = e.set(k, v) {
                 warnings.push(w);
             }
         }
@@ -234,42 +187,12 @@ impl Experiment {
 
     /// Sets one field from its URL key and text value; `Err` is a sentence for the page.
     pub fn set(&mut self, key: &str, v: &str) -> Result<(), String> {
+        if option_by_url(key).is_some() {
+            return self.settings.set_by_url(key, v);
+        }
         let bad = |what: &str| format!("{key}={}: {what}", short(v));
-        let method = |v: &str| method_from_code(v).ok_or_else(|| bad("not an alignment method (large, output, none)"));
         match key {
             "m" => self.sample = (!v.is_empty()).then(|| v.to_string()),
-            "p" => {
-                if TargetPlatform::from_name(v).is_none() || !PLATFORMS.contains(&v) {
-                    return Err(bad(&format!("unknown platform, choose one of {}", PLATFORMS.join(", "))));
-                }
-                self.platform = v.to_string();
-            }
-            "sm" => self.state_model = StateModel::from_name(v).ok_or_else(|| bad("state model is 0.6.6 or 0.6.5"))?,
-            "q" => self.quirks = Quirks::from_name(v).ok_or_else(|| bad("quirks is faithful or fixed"))?,
-            "obs" => {
-                if !OBSERVERS.contains(&v) {
-                    return Err(bad(&format!("unknown observer, choose one of {}", OBSERVERS.join(", "))));
-                }
-                self.observer = v.to_string();
-            }
-            "ew" => self.elementwise = Some(method(v)?),
-            "cat" => self.concat = Some(method(v)?),
-            "pool" => self.pooling = Some(method(v)?),
-            "rs" => self.resize = Some(method(v)?),
-            "bake" => {
-                self.no_baking = match v {
-                    "1" | "true" => false,
-                    "0" | "false" => true,
-                    _ => return Err(bad("bake is 1 or 0")),
-                }
-            }
-            "fo" => {
-                self.force_overlap = Some(match v {
-                    "1" | "true" => true,
-                    "0" | "false" => false,
-                    _ => return Err(bad("force_overlap is 1 or 0")),
-                })
-            }
             "seed" => self.seed = v.parse().map_err(|_| bad("the seed is a whole number"))?,
             "vs" => self.compare = (!v.is_empty()).then(|| v.to_string()),
             "sweep" => {
@@ -337,82 +260,53 @@ impl Experiment {
         view.to_hash()
     }
 
-    /// The quantization choices of this experiment as the CLI and the worker hold them.
+    /// The quantization choices of this experiment, as the CLI and the worker hold them.
     pub fn session_settings(&self) -> SessionSettings {
-        SessionSettings {
-            platform: self.platform.clone(),
-            state_model: self.state_model.name().into(),
-            quirks: self.quirks.name().into(),
-            observer: self.observer.clone(),
-            steps: None,
-            keep_float: Vec::new(),
-            elementwise_alignment: self.elementwise,
-            concat_alignment: self.concat,
-            pooling_alignment: self.pooling,
-            resize_alignment: self.resize,
-            force_overlap: self.force_overlap,
-            no_baking: self.no_baking,
-        }
+        self.settings.clone()
     }
 
-    /// The pipeline platform and setting this experiment asks for (through the same
-    /// [`session::quantization_setting`] as the CLI; PPQ's default 32 calibration steps); errors are sentences.
-    pub fn to_setting(&self) -> Result<(TargetPlatform, QuantizationSetting), String> {
-        session::quantization_setting(&self.session_settings(), 32)
+    /// The pipeline platform and setting this experiment asks for on `samples` calibration samples (through
+    /// the same [`session::quantization_setting`] as the CLI); errors are sentences.
+    pub fn to_setting(&self, samples: usize) -> Result<(TargetPlatform, QuantizationSetting), String> {
+        session::quantization_setting(&self.settings, samples)
     }
 
-    /// One line naming the settings that differ from the defaults (`PPL_DSP_INT8 · ew none`).
+    /// One line naming the settings that differ from the baseline (`PPL_DSP_INT8 · Add/Sub alignment none`).
     pub fn label(&self) -> String {
-        let mut parts = vec![self.platform.clone(), self.state_model.name().into(), self.quirks.name().into()];
-        if self.observer != "minmax" {
-            parts.push(self.observer.clone());
-        }
-        for (k, v) in
-            [("Add", self.elementwise), ("Concat", self.concat), ("Pool", self.pooling), ("Resize", self.resize)]
-        {
-            if let Some(m) = v {
-                parts.push(format!("{k}: {}", m.name()));
-            }
-        }
-        if let Some(f) = self.force_overlap {
-            parts.push(format!("force_overlap={f}"));
-        }
-        if self.no_baking {
-            parts.push("no baking".into());
-        }
+        let mut l = self.settings.label(&self.baseline());
         if self.seed != 0 {
-            parts.push(format!("seed {}", self.seed));
+            l.push_str(&format!(" · seed {}", self.seed));
         }
-        parts.join(" · ")
+        l
     }
-}
-
-/// At most 40 characters of user text, for messages.
-fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ppq_core::StateModel;
+    use ppq_core::quirks::Quirks;
+    use ppq_pipeline::setting::AlignmentMethod;
 
     fn full() -> Experiment {
         Experiment {
             sample: Some("b_residual".into()),
-            platform: "PPL_DSP_INT8".into(),
-            state_model: StateModel::Ppq065,
-            quirks: Quirks::Fixed,
-            observer: "kl".into(),
-            elementwise: Some(AlignmentMethod::None),
-            concat: Some(AlignmentMethod::AlignToLarge),
-            pooling: Some(AlignmentMethod::AlignToOutput),
-            resize: Some(AlignmentMethod::None),
-            force_overlap: Some(false),
-            no_baking: true,
+            settings: SessionSettings {
+                platform: "PPL_DSP_INT8".into(),
+                profile: StateModel::Ppq065,
+                quirks: Quirks::Fixed,
+                observer: Some("kl".into()),
+                elementwise_alignment: Some(AlignmentMethod::None),
+                concat_alignment: Some(AlignmentMethod::AlignToLarge),
+                pooling_alignment: Some(AlignmentMethod::AlignToOutput),
+                resize_alignment: Some(AlignmentMethod::None),
+                force_overlap: Some(false),
+                baking: false,
+                calib_steps: Some(64),
+                keep_float: vec!["conv 1".into(), "/c2/Conv".into()],
+                bias_correct: false,
+                lsq_optimization: false,
+            },
             pass: Some(5),
             op: Some("add & co/ü".into()),
             tqc: Some("add:in0:c2".into()),
@@ -501,26 +395,48 @@ mod tests {
     fn settings_follow_the_experiment() {
         let (e, w) = Experiment::from_hash("#m=b_residual&p=PPL_DSP_INT8&ew=none&fo=0&obs=percentile");
         assert!(w.is_empty());
-        let (p, s) = e.to_setting().unwrap();
+        let (p, s) = e.to_setting(16).unwrap();
         assert_eq!(p, TargetPlatform::PplDspInt8);
         assert!(s.equalization, "the DSP factory setting is kept");
         assert_eq!(s.quantize_alignment_setting.elementwise_alignment, AlignmentMethod::None);
         assert!(!s.quantize_alignment_setting.force_overlap);
-        let (bad, _) = Experiment::from_hash("#cat=input");
-        assert!(bad.to_setting().unwrap_err().contains("concat_alignment"));
+        let (bad, w) = Experiment::from_hash("#cat=input");
+        assert!(w[0].contains("not allowed here by PPQ"), "{w:?}");
+        assert!(bad.to_setting(16).is_ok(), "a refused value leaves the baseline");
         let (e, w) = Experiment::from_hash("#rs=none&bake=0");
         assert!(w.is_empty());
-        let (_, s) = e.to_setting().unwrap();
+        let (_, s) = e.to_setting(16).unwrap();
         assert_eq!(s.quantize_alignment_setting.resize_alignment, AlignmentMethod::None);
         assert!(!s.quantize_parameter_setting.baking_parameter);
+    }
+
+    #[test]
+    fn a_sample_starts_from_its_reference_settings() {
+        let (e, w) = Experiment::from_hash("#m=b_residual");
+        assert!(w.is_empty());
+        assert_eq!(e, Experiment::for_sample("b_residual"));
+        assert_eq!(e.settings.observer.as_deref(), Some("minmax"));
+        assert_eq!(e.to_setting(16).unwrap().1.quantize_activation_setting.calib_steps, 16);
+        // PPQ's defaults on a sample are written out, since they differ from its baseline
+        let mut d = e.clone();
+        d.settings = SessionSettings::default();
+        assert_eq!(d.to_hash(), "#m=b_residual&obs=platform&steps=32");
+        assert_eq!(Experiment::from_hash(&d.to_hash()).0, d);
+        // the link's keys and the CLI's flags come from one table
+        assert_eq!(Experiment::from_hash("#p=PPL_DSP_INT8&ew=none").0.settings.to_cli_args(), [
+            "--platform",
+            "PPL_DSP_INT8",
+            "--elementwise-alignment",
+            "none"
+        ]);
     }
 
     #[test]
     fn overrides_and_run_key() {
         let base = full();
         let (o, w) = base.with_overrides("p:TRT_INT8;ew:large;zz:1");
-        assert_eq!(o.platform, "TRT_INT8");
-        assert_eq!(o.elementwise, Some(AlignmentMethod::AlignToLarge));
+        assert_eq!(o.settings.platform, "TRT_INT8");
+        assert_eq!(o.settings.elementwise_alignment, Some(AlignmentMethod::AlignToLarge));
         assert_eq!(w.len(), 1);
         let mut moved = base.clone();
         moved.pass = Some(1);

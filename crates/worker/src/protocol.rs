@@ -4,32 +4,10 @@
 use ppq_pipeline::PassReport;
 use ppq_pipeline::analysis::{LayerError, OutputError, SensitivityReport};
 use ppq_pipeline::tensor_stats::OpStats;
-use ppq_session::SessionSettings;
-use ppq_session::calib::ImageOptions;
+use ppq_session::{RunReport, SessionSettings};
 use serde::{Deserialize, Serialize};
 
-/// Where the calibration samples come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum CalibSource {
-    /// A calib JSON text (`{"input_name", "shape", "samples"}`), as bundled with the samples.
-    Json(String),
-    /// `.npy` float32 bytes `[N, …]`.
-    Npy(Vec<u8>),
-    /// PNG/JPEG files (name, bytes; one sample each, in this order), decoded in the worker by the CLI's reader.
-    Images {
-        /// The files.
-        files: Vec<(String, Vec<u8>)>,
-        /// Size, mean/std and channel order.
-        options: ImageOptions,
-    },
-    /// `count` uniform samples in [-1, 1) of the model's declared input shape, from `seed`.
-    Random {
-        /// Generator seed.
-        seed: u64,
-        /// Number of samples.
-        count: usize,
-    },
-}
+pub use ppq_session::CalibSource;
 
 /// What the page asks the worker. (One message per user action, so the size gap between variants is harmless.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,8 +45,18 @@ pub enum Request {
         /// The quantable op's name.
         op: String,
     },
-    /// Run a teaching experiment (independent of the loaded session); answered by `Response::Experiment`.
-    Experiment(Box<ppq_teach::teach::ExperimentJob>),
+    /// Run these settings on this model and data to the end, independently of the loaded session (one run of
+    /// a lesson step, a sweep or a comparison); answered by `Response::Report` with the same key.
+    RunToEnd {
+        /// The page's key for the answer.
+        key: String,
+        /// ONNX bytes.
+        model: Vec<u8>,
+        /// Calibration data.
+        calib: CalibSource,
+        /// The run's settings.
+        settings: SessionSettings,
+    },
     /// Read calibration data for the model input `input` (declared dims `dims`) without touching the session,
     /// so the page only adopts data the worker can read; answered by `Response::CalibChecked`.
     CheckCalib {
@@ -215,8 +203,13 @@ pub enum Response {
     Error(String),
     /// The worker panicked and is unusable; the page must start a new one.
     Crashed(String),
-    /// The answer to `Request::Experiment`.
-    Experiment(Box<ppq_teach::teach::ExperimentAnswer>),
+    /// The answer to `Request::RunToEnd`.
+    Report {
+        /// The request's key.
+        key: String,
+        /// The run's report, or why it failed.
+        result: Result<Box<RunReport>, String>,
+    },
     /// The answer to `Request::CheckCalib`: the sample count, or why the data cannot feed the input.
     CalibChecked {
         /// The request's ticket.

@@ -9,7 +9,6 @@ use ppq_graph::validate::inspect_onnx;
 use ppq_pipeline::{CalibrationData, Pipeline};
 use ppq_session as session;
 use ppq_session::SessionSettings;
-use ppq_session::calib::{CalibData, calib_from_images, calib_from_json, calib_from_npy};
 
 /// A loaded model with its pipeline.
 pub struct Session {
@@ -25,38 +24,6 @@ pub struct Session {
 #[derive(Default)]
 pub struct Worker {
     session: Option<Session>,
-}
-
-/// Reads file-borne calibration data (JSON, `.npy`, images) for input `input` declaring `dims`.
-fn read_calib(input: &str, dims: Option<&[Option<i64>]>, src: &CalibSource) -> Result<CalibData, String> {
-    match src {
-        CalibSource::Json(text) => calib_from_json(text).map_err(|e| format!("calibration JSON: {e}")),
-        CalibSource::Npy(bytes) => calib_from_npy(bytes).map_err(|e| format!("calibration .npy: {e}")),
-        CalibSource::Images { files, options } => {
-            calib_from_images(files, input, dims, options).map_err(|e| format!("calibration images: {e}"))
-        }
-        CalibSource::Random { .. } => Err("random calibration data is made for a loaded model".into()),
-    }
-}
-
-fn load_calib(g: &ppq_graph::BaseGraph, src: &CalibSource) -> Result<CalibData, String> {
-    if let CalibSource::Random { seed, count } = src {
-        return session::random_calib(g, *seed, *count);
-    }
-    let &[input] = &g.inputs[..] else {
-        return Err(format!("the model has {} inputs; calibration supports exactly one", g.inputs.len()));
-    };
-    read_calib(&g.var(input).name, session::declared_dims(g, input).as_deref(), src)
-}
-
-/// [`Request::CheckCalib`]: the samples `src` holds for input `input`, once they fit its declared dims.
-fn check_calib(input: &str, dims: Option<&[Option<i64>]>, src: &CalibSource) -> Result<usize, String> {
-    if let CalibSource::Random { count, .. } = src {
-        return Ok(*count);
-    }
-    let data = read_calib(input, dims, src)?.conform(dims);
-    data.check(input, dims)?;
-    Ok(data.samples.len())
 }
 
 impl Worker {
@@ -81,9 +48,12 @@ impl Worker {
             Request::OpStats { op } => {
                 return post(self.op_stats(&op).map_or_else(Response::Error, |v| Response::OpStats(Box::new(v))));
             }
-            Request::Experiment(job) => return post(Response::Experiment(Box::new(ppq_teach::teach::answer(&job)))),
+            Request::RunToEnd { key, model, calib, settings } => {
+                let result = session::run_to_end(&model, &calib, &settings).map(Box::new);
+                return post(Response::Report { key, result });
+            }
             Request::CheckCalib { ticket, input, dims, calib } => {
-                let result = check_calib(&input, dims.as_deref(), &calib);
+                let result = session::source::count_samples(&input, dims.as_deref(), &calib);
                 return post(Response::CalibChecked { ticket, result });
             }
         };
@@ -102,7 +72,7 @@ impl Worker {
     ) -> Result<Vec<PassView>, String> {
         // session::prepare formats the graph as the chosen PPQ version does
         let (g, _) = inspect_onnx(model).map_err(|e| format!("{name}: {e}"))?;
-        let data = load_calib(&g, calib)?;
+        let data = session::load_calib(&g, calib)?;
         let (pipeline, calib, samples) = session::prepare(g, &data, &settings).map_err(|e| format!("{name}: {e}"))?;
         self.session = Some(Session { name, settings, samples, pristine: pipeline.clone(), pipeline, calib });
         Ok(Vec::new())
@@ -211,7 +181,7 @@ mod tests {
 
     /// Gray PNGs of the digits samples' first `n` images (values 0–1 → pixels 0–255).
     fn digit_pngs(calib: &str, n: usize) -> Vec<(String, Vec<u8>)> {
-        let data = calib_from_json(calib).unwrap();
+        let data = ppq_session::calib::calib_from_json(calib).unwrap();
         data.samples[..n]
             .iter()
             .enumerate()
@@ -274,8 +244,8 @@ mod tests {
         // the decoded samples are the digits to within the 8-bit rounding of the PNGs
         let (g, _) = inspect_onnx(&model).unwrap();
         let options = ppq_session::calib::ImageOptions { std: vec![255.0], ..Default::default() };
-        let data = load_calib(&g, &CalibSource::Images { files: digit_pngs(&calib, 8), options }).unwrap();
-        let want = calib_from_json(&calib).unwrap();
+        let data = session::load_calib(&g, &CalibSource::Images { files: digit_pngs(&calib, 8), options }).unwrap();
+        let want = ppq_session::calib::calib_from_json(&calib).unwrap();
         assert_eq!(data.sample_shape, vec![1, 1, 8, 8]);
         for (a, b) in data.samples.iter().zip(&want.samples) {
             assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 0.5 / 255.0 + 1e-6), "{a:?} vs {b:?}");

@@ -86,10 +86,12 @@ mod tests {
 
     #[test]
     fn keep_float_switches_states_and_errors_and_back() {
-        let Ok(model) = std::fs::read("www/samples/digits_cnn.onnx") else { return };
-        let Ok(calib) = std::fs::read_to_string("www/samples/calib/digits_cnn_calib.json") else { return };
+        let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/digits_cnn.onnx")).unwrap();
+        let calib =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/calib/digits_cnn_calib.json"))
+                .unwrap();
         let mut w = Worker::default();
-        let settings = SessionSettings { steps: Some(16), ..SessionSettings::default() };
+        let settings = SessionSettings { calib_steps: Some(16), ..SessionSettings::default() };
         let load = Request::Load { name: "digits_cnn".into(), model, calib: CalibSource::Json(calib), settings };
         answer(&mut w, load);
         assert!(
@@ -132,11 +134,17 @@ mod tests {
 
     #[test]
     fn keep_float_in_065_dequantizes_and_exports_skip_the_op_until_restored() {
-        let Ok(model) = std::fs::read("www/samples/digits_cnn.onnx") else { return };
-        let Ok(calib) = std::fs::read_to_string("www/samples/calib/digits_cnn_calib.json") else { return };
+        let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/digits_cnn.onnx")).unwrap();
+        let calib =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/calib/digits_cnn_calib.json"))
+                .unwrap();
         let mut w = Worker::default();
         let settings =
-            SessionSettings { state_model: "ppq-0.6.5".into(), steps: Some(8), ..SessionSettings::default() };
+            SessionSettings {
+                profile: ppq_core::StateModel::Ppq065,
+                calib_steps: Some(8),
+                ..SessionSettings::default()
+            };
         answer(&mut w, Request::Load { name: "d".into(), model, calib: CalibSource::Json(calib), settings });
         let Some(Response::State(done)) = answer(&mut w, Request::RunAll).pop() else { panic!("run all") };
         let Some(Response::State(s)) = answer(&mut w, Request::KeepFloat { op: "/fc/Gemm".into(), float: true }).pop()
