@@ -260,9 +260,10 @@ def calibs():
     add_calib("inf.npy", npy(bad), "2 non-finite value(s) (first: inf at flat index 0)")
     add_calib("wrong_shape.npy", npy(x[:, :2]), "has shape [1, 2, 8, 8], the model declares")
     add_calib("int64.npy", npy(x.astype(np.int64)), "has dtype int64")
-    add_calib("float16.npy", npy(x.astype(np.float16)), "dtype '<f2' is not supported")
-    add_calib("big_endian.npy", npy(x.astype(">f4")), "dtype '>f4' is not supported")
-    add_calib("fortran.npy", npy(np.asfortranarray(x[0, 0])), "Fortran-ordered")
+    add_calib("float16.npy", npy(x.astype(np.float16)), "")  # read as numpy writes it (issue 20)
+    add_calib("big_endian.npy", npy(x.astype(">f4")), "")
+    # Read (column-major), then refused for its shape like any [8, 8] array.
+    add_calib("fortran.npy", npy(np.asfortranarray(x[0, 0])), "has shape [8, 8], the model declares [batch, 3, 8, 8]")
     add_calib("truncated.npy", npy(x)[:300], "needs 768 data bytes, the file has")
     add_calib("header_truncated.npy", npy(x)[:20], "header of 118 bytes is truncated")
     add_calib("bad_magic.npy", RNG.integers(0, 256, 200, dtype=np.uint8).tobytes(), "no \\x93NUMPY magic")
@@ -273,6 +274,60 @@ def calibs():
     add_calib("object.npy", npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "dtype '|O' is not supported")
 
 
+NUMPY = []  # (file, bytes, member, dtype name, shape, values, expected error)
+
+
+def numpy_layouts():
+    """Arrays as NumPy itself writes them (every dtype the reader maps, both byte orders, Fortran order, format
+    2.0, 0-d, .npz stored and compressed), each with the values the reader must return. Its own RNG, so adding
+    cases here never shifts the bytes of the other corpus files."""
+    import io
+    rng = np.random.default_rng(20261203)
+
+    def expect(arr):
+        return [float(v) for v in np.ascontiguousarray(arr).ravel()]
+
+    def case(name, arr, dtype_name, data=None, member="", shown=None, error=""):
+        data = npy(arr) if data is None else data
+        ref = arr if shown is None else shown
+        NUMPY.append((name, data, member, dtype_name, list(ref.shape), [] if error else expect(ref), error))
+
+    f = rng.uniform(-4, 4, size=(2, 3, 4))
+    half = np.concatenate([f.ravel()[:20], [65504.0, -65504.0, 2.0 ** -24, 0.0]]).reshape(2, 3, 4)
+    case("f2_le.npy", half.astype("<f2"), "float32", shown=half.astype("<f2").astype(np.float32))
+    case("f2_be_fortran.npy", np.asfortranarray(half.astype(">f2")), "float32",
+         shown=half.astype(">f2").astype(np.float32))
+    case("f4_be.npy", f.astype(">f4"), "float32", shown=f.astype(np.float32))
+    case("f4_fortran.npy", np.asfortranarray(f.astype("<f4")), "float32", shown=f.astype(np.float32))
+    case("f8_le.npy", f.astype("<f8"), "float32", shown=f.astype(np.float32))
+    case("f8_be.npy", f.astype(">f8"), "float32", shown=f.astype(np.float32))
+    ints = rng.integers(-100, 100, size=(3, 5))
+    case("i1.npy", ints.astype("|i1"), "int8")
+    case("i2_be.npy", (ints * 300).astype(">i2"), "int32")
+    case("i4_fortran.npy", np.asfortranarray((ints * 70000).astype("<i4")), "int32")
+    big = np.array([[np.iinfo(np.int64).min, -1, 0, 1, 2 ** 53]], dtype="<i8")
+    case("i8.npy", big, "int64")
+    case("i8_be.npy", big.astype(">i8"), "int64")
+    case("u1.npy", (ints + 100).astype("|u1"), "uint8")
+    case("u2.npy", np.array([0, 1, 65535], "<u2"), "int32")
+    case("u4_be.npy", np.array([0, 4294967295], ">u4"), "int64")
+    case("u8.npy", np.array([0, 2 ** 53], "<u8"), "int64")
+    case("u8_too_big.npy", np.array([2 ** 63], "<u8"), "int64", error="uint64 value 9223372036854775808 does not fit int64")
+    case("b1.npy", ints > 0, "bool")
+    case("scalar_f8.npy", np.array(3.5), "float32")
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, f.astype("<f4"), version=(2, 0))
+    case("format_2_0.npy", f.astype("<f4"), "float32", data=buf.getvalue())
+    x, y = np.asfortranarray(f.astype("<f4")), (ints * 1000).astype(">i8")
+    for name, save in [("savez.npz", np.savez), ("savez_compressed.npz", np.savez_compressed)]:
+        buf = io.BytesIO()
+        save(buf, x=x, y=y, h=half.astype(">f2"))
+        data = buf.getvalue()
+        case(name, x, "float32", data=data, member="x")
+        case(name, y, "int64", data=data, member="y")
+        case(name, half.astype(">f2"), "float32", data=data, member="h", shown=half.astype(">f2").astype(np.float32))
+
+
 def rust_str(s):
     return json.dumps(s, ensure_ascii=False)
 
@@ -280,13 +335,16 @@ def rust_str(s):
 def main():
     models()
     calibs()
-    for sub in ("models", "calib"):
+    numpy_layouts()
+    for sub in ("models", "calib", "numpy"):
         shutil.rmtree(ROOT / sub, ignore_errors=True)
         (ROOT / sub).mkdir(parents=True)
     for name, data, _ in MODELS:
         (ROOT / "models" / name).write_bytes(data)
     for name, data, _ in CALIBS:
         (ROOT / "calib" / name).write_bytes(data)
+    for name, data, *_ in NUMPY:
+        (ROOT / "numpy" / name).write_bytes(data)
     # `overflow.json` is fine as JSON; its error comes from the finite check.
     fix = {"overflow.json": "1 non-finite value(s) (first: inf at flat index 0)"}
     calib_cases = [(n, d, fix.get(n, e)) for n, d, e in CALIBS]
@@ -302,7 +360,15 @@ def main():
     lines += ["];", "", "/// (file, bytes, expected error substring) for calibration data against good_small.onnx.",
               "pub const CALIB_CASES: &[(&str, &[u8], &str)] = &["]
     lines += [f'    ({rust_str(n)}, include_bytes!("calib/{n}"), {rust_str(e)}),' for n, _, e in calib_cases]
-    lines += ["];", ""]
+    lines += ["];", "", "/// Arrays written by NumPy: (file, bytes, .npz member or \"\", tensor dtype, shape, values, expected error).",
+              "pub const NUMPY_CASES: NumpyCases = &["]
+    for n, _, member, dt, shape, values, e in NUMPY:
+        vals = ", ".join(repr(v) for v in values)
+        lines.append(f'    ({rust_str(n)}, include_bytes!("numpy/{n}"), {rust_str(member)}, {rust_str(dt)}, &{shape}, '
+                     f'&[{vals}], {rust_str(e)}),')
+    lines += ["];", "", "/// The row type of [`NUMPY_CASES`].",
+              "pub type NumpyCases = &'static [(&'static str, &'static [u8], &'static str, &'static str, "
+              "&'static [usize], &'static [f64], &'static str)];", ""]
     (ROOT / "corpus.rs").write_text("\n".join(lines))
     total = sum(len(d) for _, d, _ in MODELS + CALIBS)
     print(f"{len(MODELS)} model cases, {len(CALIBS)} calibration cases, {total} bytes in {ROOT}")

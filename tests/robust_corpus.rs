@@ -10,6 +10,15 @@ fn every_corpus_case_gives_its_expected_error() {
     assert!(failures.is_empty(), "{} corpus case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// .npy/.npz files as NumPy writes them (float16/64, big-endian, Fortran order, all int widths, savez and
+/// savez_compressed) read to exactly NumPy's values.
+#[test]
+fn numpy_written_arrays_read_as_numpy_shows_them() {
+    assert!(NUMPY_CASES.len() >= 20, "the NumPy cases are missing; run scripts/gen_bad_corpus.py");
+    let failures = numpy_failures();
+    assert!(failures.is_empty(), "{} NumPy case(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
 #[test]
 fn pinned_messages_are_exact() {
     let failures = pinned_failures();
