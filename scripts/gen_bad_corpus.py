@@ -216,6 +216,90 @@ def models():
               "op 'mp': attribute 'kernel_shape': required attribute is missing")
 
 
+def robust_models():
+    """Issue 20: numbers that truncate on wasm32, allocation and cost bombs, what onnx.checker / onnxruntime
+    refuse, and NaN weights. Its own RNG, so these never shift the bytes of the older cases."""
+    rng = np.random.default_rng(20261120)
+
+    def rw(*shape):
+        return rng.uniform(-1, 1, size=shape).astype(np.float32)
+
+    def i64(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    # 1. User numbers that `as usize` truncates on 32 bits.
+    add_model("slice_step_2_32.onnx", model(
+        [helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["y"], name="slice")],
+        [vi("x", [1, 8])], [vi("y", [1, 1])],
+        [i64("st", [0]), i64("en", [8]), i64("ax", [1]), i64("sp", [1 << 32])], check=True).SerializeToString(), "")
+    add_model("split_num_outputs_2_32.onnx", model(
+        [helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1, num_outputs=1 << 32)],
+        [vi("x", [1, 8])], [vi("a", None), vi("b", None)], opset=18).SerializeToString(),
+        "op 'split': attribute 'num_outputs': Split needs split sizes or 1 ≤ num_outputs ≤ the axis size 8")
+    add_model("convtranspose_group_2_32.onnx", model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv", group=(1 << 32) + 1)],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None)], [numpy_helper.from_array(rw(2, 1, 3, 3), "w")]).SerializeToString(),
+        "op 'deconv': attribute 'group': 4294967297 is too large (limit 2147483647)")
+    add_model("conv_group_2_32.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", group=(1 << 32) + 1)],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None)], [numpy_helper.from_array(rw(2, 1, 3, 3), "w")]).SerializeToString(),
+        "op 'conv': attribute 'group': 4294967297 is too large (limit 2147483647)")
+    add_model("reshape_dim_2_32.onnx", model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")],
+        [vi("x", [1, 4])], [vi("y", None)], [i64("s", [1 << 32, -1])]).SerializeToString(),
+        "op 'rs': input 'shape': 4294967296 is too large")
+    # 2. Allocation and cost bombs: each must be refused fast, before it allocates or loops.
+    big = numpy_helper.from_array(np.full(1 << 18, 0.5, np.float32), "w")  # 1 MiB
+    add_model("concat_bomb.onnx", model(
+        [helper.make_node("Concat", ["w"] * 50_000, ["y"], name="cat", axis=0)],
+        [], [vi("y", None)], [big]).SerializeToString(), "op 'cat': 50000 copies of parameter 'w' needs")
+    add_model("gather_bomb.onnx", model(
+        [helper.make_node("ConstantOfShape", ["n"], ["idx"], name="zeros",
+                          value=helper.make_tensor("v", TensorProto.INT64, [1], [0])),
+         helper.make_node("Gather", ["w", "idx"], ["y"], name="gather", axis=0)],
+        [], [vi("y", None)], [i64("n", [1 << 20]), numpy_helper.from_array(np.zeros((1, 1024), np.float32), "w")])
+        .SerializeToString(), "op 'gather': output shape [1048576, 1024] is too large")
+    add_model("maxpool_bomb.onnx", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=[512, 512])],
+        [vi("x", [1, 1, 1024, 1024])], [vi("y", [1, 1, 513, 513])], check=True).SerializeToString(),
+        f"op 'mp': {513 * 513 * 512 * 512} window reads, over the per-op limit of {1 << 33}")
+    add_model("conv_cost_bomb.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
+        [vi("x", [1, 16, 1024, 1024])], [vi("y", [1, 1, 994, 994])],
+        [numpy_helper.from_array(np.zeros((1, 16, 31, 31), np.float32), "w")], check=True).SerializeToString(),
+        f"op 'conv': {994 * 994 * 16 * 31 * 31} multiply-adds, over the per-op limit")
+    # 4. What onnx.checker / onnxruntime refuse (scripts/check_corpus_runtimes.py records what they say).
+    m = relu_model()
+    m.ir_version = 99
+    add_model("ir_version_99.onnx", m.SerializeToString(), "ir_version 99 is newer than the newest this playground knows")
+    m = relu_model()
+    m.ir_version = 0
+    add_model("ir_version_missing.onnx", m.SerializeToString(), "the model has no ir_version")
+    add_model("opset_99.onnx", relu_model(opset=99).SerializeToString(), "ai.onnx opset 99 is newer than")
+    m = relu_model()
+    del m.opset_import[:]
+    add_model("no_opset_import.onnx", m.SerializeToString(), "the model has no opset_import")
+    # good() draws from the shared RNG: copy the model already written instead.
+    good_bytes = next(d for n, d, _ in MODELS if n == "good_small.onnx")
+    c = onnx.load_from_string(good_bytes)
+    c.graph.input[0].type.tensor_type.elem_type = TensorProto.INT64
+    add_model("conv_int64_input.onnx", c.SerializeToString(),
+              "op 'conv': input 'x' is int64, but Conv takes float32 for input 'X'")
+    add_model("add_mixed_types.onnx", model(
+        [helper.make_node("Add", ["x", "k"], ["y"], name="add")], [vi("x", [1, 4])], [vi("y", [1, 4])],
+        [i64("k", [[1, 2, 3, 4]])]).SerializeToString(), "op 'add': inputs 'x' (float32) and 'k' (int64) must have")
+    add_model("reshape_float_shape.onnx", model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [vi("x", [1, 4])], [vi("y", [4])],
+        [numpy_helper.from_array(np.array([4.0], np.float32), "s")]).SerializeToString(),
+        "op 'rs': input 's' is float32, but Reshape takes int64 for input 'shape'")
+    # 5. Non-finite weights load (fp32 runs them as they are); quantizing them is refused per tensor.
+    n = onnx.load_from_string(good_bytes)
+    wt = numpy_helper.to_array(n.graph.initializer[0]).copy()
+    wt[0, 0, 0, 0], wt[1, 2, 1, 1] = np.nan, np.inf
+    n.graph.initializer[0].CopyFrom(numpy_helper.from_array(wt, "w"))
+    add_model("nan_weight.onnx", n.SerializeToString(), "")
+
+
 def calibs():
     x = RNG.uniform(-1, 1, size=(1, 3, 8, 8)).astype(np.float32).round(3)
     add_calib("good.json", json.dumps({"x": x.tolist()}).encode(), "")
@@ -334,6 +418,7 @@ def rust_str(s):
 
 def main():
     models()
+    robust_models()
     calibs()
     numpy_layouts()
     for sub in ("models", "calib", "numpy"):

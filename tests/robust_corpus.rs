@@ -41,6 +41,25 @@ fn formatting_without_validation_never_panics() {
     }
 }
 
+/// Issue 20: a crafted model must get its answer fast (the bombs used to hang for a minute or run out of memory).
+/// The bound is the issue's 5 s per file on this debug build; the slowest case is printed.
+#[test]
+fn every_model_case_answers_within_five_seconds() {
+    let mut times: Vec<(std::time::Duration, &str)> = MODEL_CASES
+        .iter()
+        .map(|(name, bytes, _)| {
+            let start = std::time::Instant::now();
+            let _ = load_model(bytes);
+            (start.elapsed(), *name)
+        })
+        .collect();
+    times.sort();
+    let slow: Vec<String> =
+        times.iter().filter(|(t, _)| t.as_secs_f64() > 5.0).map(|(t, n)| format!("{n}: {t:?}")).collect();
+    println!("slowest: {:?}", &times[times.len().saturating_sub(5)..]);
+    assert!(slow.is_empty(), "too slow: {slow:?}");
+}
+
 #[test]
 fn corpus_errors_are_printed() {
     // Not an assertion: `cargo test -- --nocapture` shows what users see for each file.

@@ -46,6 +46,23 @@ pub const MODEL_CASES: &[(&str, &[u8], &str)] = &[
     ("convtranspose_scalar_weight.onnx", include_bytes!("models/convtranspose_scalar_weight.onnx"), "op 'deconv': weight shape does not match BatchNorm channels"),
     ("batchnorm_no_data.onnx", include_bytes!("models/batchnorm_no_data.onnx"), "op 'bn': input must be N×C×…, has shape [2]"),
     ("pool_no_kernel.onnx", include_bytes!("models/pool_no_kernel.onnx"), "op 'mp': attribute 'kernel_shape': required attribute is missing"),
+    ("slice_step_2_32.onnx", include_bytes!("models/slice_step_2_32.onnx"), ""),
+    ("split_num_outputs_2_32.onnx", include_bytes!("models/split_num_outputs_2_32.onnx"), "op 'split': attribute 'num_outputs': Split needs split sizes or 1 ≤ num_outputs ≤ the axis size 8"),
+    ("convtranspose_group_2_32.onnx", include_bytes!("models/convtranspose_group_2_32.onnx"), "op 'deconv': attribute 'group': 4294967297 is too large (limit 2147483647)"),
+    ("conv_group_2_32.onnx", include_bytes!("models/conv_group_2_32.onnx"), "op 'conv': attribute 'group': 4294967297 is too large (limit 2147483647)"),
+    ("reshape_dim_2_32.onnx", include_bytes!("models/reshape_dim_2_32.onnx"), "op 'rs': input 'shape': 4294967296 is too large"),
+    ("concat_bomb.onnx", include_bytes!("models/concat_bomb.onnx"), "op 'cat': 50000 copies of parameter 'w' needs"),
+    ("gather_bomb.onnx", include_bytes!("models/gather_bomb.onnx"), "op 'gather': output shape [1048576, 1024] is too large"),
+    ("maxpool_bomb.onnx", include_bytes!("models/maxpool_bomb.onnx"), "op 'mp': 68988174336 window reads, over the per-op limit of 8589934592"),
+    ("conv_cost_bomb.onnx", include_bytes!("models/conv_cost_bomb.onnx"), "op 'conv': 15192041536 multiply-adds, over the per-op limit"),
+    ("ir_version_99.onnx", include_bytes!("models/ir_version_99.onnx"), "ir_version 99 is newer than the newest this playground knows"),
+    ("ir_version_missing.onnx", include_bytes!("models/ir_version_missing.onnx"), "the model has no ir_version"),
+    ("opset_99.onnx", include_bytes!("models/opset_99.onnx"), "ai.onnx opset 99 is newer than"),
+    ("no_opset_import.onnx", include_bytes!("models/no_opset_import.onnx"), "the model has no opset_import"),
+    ("conv_int64_input.onnx", include_bytes!("models/conv_int64_input.onnx"), "op 'conv': input 'x' is int64, but Conv takes float32 for input 'X'"),
+    ("add_mixed_types.onnx", include_bytes!("models/add_mixed_types.onnx"), "op 'add': inputs 'x' (float32) and 'k' (int64) must have"),
+    ("reshape_float_shape.onnx", include_bytes!("models/reshape_float_shape.onnx"), "op 'rs': input 's' is float32, but Reshape takes int64 for input 'shape'"),
+    ("nan_weight.onnx", include_bytes!("models/nan_weight.onnx"), ""),
 ];
 
 /// (file, bytes, expected error substring) for calibration data against good_small.onnx.

@@ -20,11 +20,15 @@ pub const DEFAULT_OPSET_VERSION: i64 = 11;
 
 /// Parses ONNX bytes into a [`BaseGraph`] (not yet formatted; see [`crate::format`]).
 pub fn import_onnx(bytes: &[u8]) -> Result<BaseGraph, GraphError> {
+    build_graph(&decode_model(bytes)?)
+}
+
+/// Decodes ONNX bytes (size-checked) into the protobuf message, for callers that check model-level fields first.
+pub fn decode_model(bytes: &[u8]) -> Result<ModelProto, GraphError> {
     if bytes.len() > MAX_MODEL_BYTES {
         return Err(GraphError::TooLarge(format!("{} bytes (limit {MAX_MODEL_BYTES})", bytes.len())));
     }
-    let model = ModelProto::decode(bytes).map_err(|e| GraphError::Malformed(e.to_string()))?;
-    build_graph(&model)
+    ModelProto::decode(bytes).map_err(|e| GraphError::Malformed(e.to_string()))
 }
 
 /// Builds a [`BaseGraph`] from an already decoded model.

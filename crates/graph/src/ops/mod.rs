@@ -16,7 +16,7 @@ mod resize;
 mod shape;
 mod slicing;
 
-use super::{Attributes, GraphError, Tensor};
+use super::{Attributes, GraphError, Tensor, budget, checked};
 use ndarray::ArrayD;
 use std::cell::Cell;
 
@@ -182,10 +182,10 @@ fn f32_input<'a>(inputs: &[Option<&'a Tensor>], i: usize, attrs: &Attributes) ->
 
 /// Resolves a possibly negative `axis` against `rank` (ONNX counts negative axes from the back).
 fn norm_axis(axis: i64, rank: usize, attrs: &Attributes) -> Result<usize, GraphError> {
-    let r = rank as i64;
-    let a = if axis < 0 { axis + r } else { axis };
+    let r = i64::try_from(rank).unwrap_or(i64::MAX);
+    let a = if axis < 0 { axis.saturating_add(r) } else { axis };
     if (0..r).contains(&a) {
-        Ok(a as usize)
+        usize::try_from(a).map_err(|_| GraphError::shape(&attrs.op, format!("axis {axis} is out of range")))
     } else {
         Err(GraphError::shape(&attrs.op, format!("axis {axis} is out of range for rank {rank}")))
     }
@@ -220,16 +220,20 @@ fn broadcast_shapes(a: &[usize], b: &[usize], attrs: &Attributes) -> Result<Vec<
 const MAX_ELEMENTS: usize = 1 << 28;
 
 /// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
-const MAX_WINDOW_PARAM: i64 = 1 << 20;
+pub(crate) const MAX_WINDOW_PARAM: i64 = 1 << 20;
 
-/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`]. Zero dims do not
-/// hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow, e.g. `[0, 2^40, 2^40]`.
+/// The element count of an output of `shape` about to be allocated, or [`GraphError::TooLarge`] when it exceeds
+/// [`MAX_ELEMENTS`] or the run's memory budget ([`budget::check_alloc`], at [`budget::ELEMENT_BYTES`] per
+/// element). Zero dims do not hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow,
+/// e.g. `[0, 2^40, 2^40]`.
 fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
-    let limit = ELEMENT_LIMIT.with(Cell::get);
-    let fits = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= limit)).is_some();
-    if !fits {
+    let limit = ELEMENT_LIMIT.with(Cell::get) as u64;
+    if checked::nonzero_product(shape).is_none_or(|n| n > limit) {
         return Err(GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)));
     }
+    let n = checked::product(shape).unwrap_or(u64::MAX);
+    budget::check_alloc(&attrs.op, &format!("output {shape:?}"), n.checked_mul(budget::ELEMENT_BYTES))?;
+    // n ≤ MAX_ELEMENTS, which fits usize on every target
     Ok(shape.iter().product())
 }
 
@@ -250,17 +254,19 @@ pub(crate) fn with_element_limit<T>(limit: usize, f: impl FnOnce() -> T) -> T {
 /// True when the product of the non-zero dims of `shape` is at most [`MAX_ELEMENTS`] — the check to make before
 /// any ndarray allocation from user-derived dims.
 pub fn shape_fits(shape: &[usize]) -> bool {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= MAX_ELEMENTS)).is_some()
+    checked::nonzero_product(shape).is_some_and(|n| n <= MAX_ELEMENTS as u64)
 }
 
 /// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
 fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, GraphError> {
-    let dims = v
-        .iter()
-        .map(|&d| {
-            usize::try_from(d).map_err(|_| GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(&d) = v.iter().find(|&&d| d < 0) {
+        return Err(GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")));
+    }
+    // Checked before converting: on wasm32 a dim of 2^32 would otherwise wrap to 0.
+    if v.iter().any(|&d| d > checked::MAX_USER_SIZE) {
+        return Err(GraphError::TooLarge(format!("op '{}': {what} {v:?} is too large", attrs.op)));
+    }
+    let dims = checked::to_usizes(v, &attrs.op, what)?;
     element_count(&dims, attrs)?;
     Ok(dims)
 }

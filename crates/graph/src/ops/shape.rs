@@ -2,7 +2,8 @@
 //! ConstantOfShape, Constant, Cast, Expand. These are dtype-agnostic and exact.
 
 use super::{
-    Attributes, GraphError, Tensor, broadcast_shapes, element_count, input, map_any, norm_axis, opt_input, to_dims,
+    Attributes, GraphError, Tensor, broadcast_shapes, checked, element_count, input, map_any, norm_axis, opt_input,
+    to_dims,
 };
 use ndarray::{ArrayD, IxDyn};
 
@@ -51,7 +52,7 @@ pub(super) fn reshape(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<
                 GraphError::shape(&attrs.op, format!("shape[{i}] = 0 copies a dimension the input does not have"))
             })?),
             d if d < 0 => return Err(GraphError::shape(&attrs.op, format!("invalid dimension {d} in shape"))),
-            d => shape.push(d as usize),
+            d => shape.push(checked::to_usize(d, &attrs.op, "input 'shape'")?),
         }
     }
     if let Some(i) = infer {
