@@ -41,6 +41,43 @@ fn formatting_without_validation_never_panics() {
     }
 }
 
+/// Issue 20, "refuse what runtimes refuse": every corpus model that onnx.checker or onnxruntime refuses (their
+/// verdicts recorded by scripts/check_corpus_runtimes.py in tests/corpus/runtimes.json) is refused here too.
+#[test]
+fn what_the_referees_refuse_is_refused() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/runtimes.json");
+    let text = std::fs::read_to_string(path).expect("tests/corpus/runtimes.json: run scripts/check_corpus_runtimes.py");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("runtimes.json is JSON");
+    let rows = json["models"].as_array().expect("a models list");
+    let recorded: Vec<&str> = rows.iter().filter_map(|r| r["file"].as_str()).collect();
+    let expected: Vec<String> = MODEL_CASES.iter().map(|c| format!("models/{}", c.0)).collect();
+    assert_eq!(recorded, expected, "runtimes.json is stale: rerun scripts/check_corpus_runtimes.py");
+    let mut failures = Vec::new();
+    for (row, (name, bytes, _)) in rows.iter().zip(MODEL_CASES) {
+        let referee = ["checker", "onnxruntime"].into_iter().find_map(|k| row[k].as_str().map(|m| (k, m)));
+        if let (Some((who, why)), Ok(_)) = (referee, load_model(bytes)) {
+            failures.push(format!("{name}: {who} refuses it ({why}), the playground loads it"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The run's memory budget (the page sets it from its wasm memory) refuses an output before allocating it, and
+/// the same model runs under a budget that fits.
+#[test]
+fn the_memory_budget_is_checked_before_outputs() {
+    use ppq_playground::graph::budget::{Budget, budget, with_budget};
+    let good = MODEL_CASES.iter().find(|c| c.0 == "good_small.onnx").map(|c| c.1).expect("good_small.onnx");
+    let roomy = Budget { memory_bytes: 1 << 20, ..budget() };
+    assert!(with_budget(roomy, || load_model(good)).is_ok());
+    let tight = Budget { memory_bytes: 4000, ..budget() };
+    let err = with_budget(tight, || load_model(good)).expect_err("a 4000-byte budget cannot hold the Conv's columns");
+    assert!(err.contains("op 'conv': ") && err.contains("over the memory budget of 4000 bytes"), "{err}");
+    let cheap = Budget { op_cost: 1000, ..budget() };
+    let err = with_budget(cheap, || load_model(good)).expect_err("the Conv needs 6912 multiply-adds");
+    assert!(err.contains("op 'conv': 6912 multiply-adds, over the per-op limit of 1000"), "{err}");
+}
+
 /// Issue 20: a crafted model must get its answer fast (the bombs used to hang for a minute or run out of memory).
 /// The bound is the issue's 5 s per file on this debug build; the slowest case is printed.
 #[test]

@@ -78,8 +78,9 @@ pub fn nbytes(t: &Tensor) -> u64 {
     u64::try_from(t.len()).unwrap_or(u64::MAX).saturating_mul(width)
 }
 
+/// A byte count for messages: bytes below 1 MiB, MiB above.
 fn mib(b: u64) -> String {
-    format!("{:.1} MiB", b as f64 / f64::from(1 << 20))
+    if b < 1 << 20 { format!("{b} bytes") } else { format!("{:.1} MiB", b as f64 / f64::from(1 << 20)) }
 }
 
 /// Checks that `bytes` more fit the memory budget next to what is live; `what` says what would be allocated
@@ -162,7 +163,10 @@ mod tests {
             let mut live = LiveBytes::start();
             live.add(&Tensor::F32(ArrayD::zeros(ndarray::IxDyn(&[100]))));
             let e = check_alloc("a", "output [200]", Some(800)).unwrap_err().to_string();
-            assert!(e.contains("op 'a': output [200] needs 0.0 MiB, over the memory budget"), "{e}");
+            assert!(
+                e.contains("op 'a': output [200] needs 800 bytes, over the memory budget of 1000 bytes (400 bytes"),
+                "{e}"
+            );
             assert!(check_alloc("a", "output", Some(600)).is_ok());
             drop(live);
             assert!(check_alloc("a", "output", Some(1000)).is_ok(), "the account resets when the run ends");
