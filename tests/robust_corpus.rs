@@ -78,6 +78,37 @@ fn the_memory_budget_is_checked_before_outputs() {
     assert!(err.contains("op 'conv': 6912 multiply-adds, over the per-op limit of 1000"), "{err}");
 }
 
+/// Issue 20, "never quantize garbage": a NaN/inf weight loads (fp32 runs it as it is) but quantizing it is
+/// refused naming the tensor and the op; kept in float, its NaN outputs are refused by the next observer.
+#[test]
+fn non_finite_weights_are_refused_for_quantization_by_name() {
+    use ppq_playground::core::platform::TargetPlatform;
+    use ppq_playground::graph::format::format_graph;
+    use ppq_playground::pipeline::{CalibrationData, Pipeline, QuantizationSetting};
+    let bytes = MODEL_CASES.iter().find(|c| c.0 == "nan_weight.onnx").map(|c| c.1).expect("nan_weight.onnx");
+    let samples: Vec<Vec<f32>> =
+        (0..8).map(|k| (0..192).map(|i| ((i * 5 + k) % 17) as f32 / 8.0 - 1.0).collect()).collect();
+    let calib = CalibrationData::single_input("x", &[1, 3, 8, 8], &samples).expect("calibration data");
+    let setting = || {
+        let mut s = QuantizationSetting::for_platform(TargetPlatform::TrtInt8);
+        s.quantize_activation_setting.calib_steps = 8;
+        s
+    };
+    let mut p = Pipeline::from_onnx(bytes, TargetPlatform::TrtInt8, setting()).expect("the model loads");
+    let err = p.run_all(&calib).expect_err("a NaN weight must not be quantized").to_string();
+    assert!(
+        err.contains("parameter 'w' of op 'conv' holds 2 non-finite value(s) (first: NaN at flat index 0)"),
+        "{err}"
+    );
+    // Kept in float, the Conv passes NaN on: the next observer refuses the activation, still with no NaN scale.
+    let mut g = load_model(bytes).expect("fp32 runs it");
+    format_graph(&mut g, FormatVersion::V066).ok();
+    let keep = [("conv".to_string(), TargetPlatform::Fp32)];
+    let mut p = Pipeline::with_dispatching(g, TargetPlatform::TrtInt8, setting(), &keep).expect("dispatch");
+    let err = p.run_all(&calib).expect_err("NaN activations must not be calibrated").to_string();
+    assert!(err.contains("at op 'relu'") && err.contains("NaN or infinite"), "{err}");
+}
+
 /// Issue 20: a crafted model must get its answer fast (the bombs used to hang for a minute or run out of memory).
 /// The bound is the issue's 5 s per file on this debug build; the slowest case is printed.
 #[test]
