@@ -7,6 +7,11 @@ can read too (tests/corpus/manifest.json). Deterministic; files are tiny so they
 Run from the repository root:  python3 scripts/gen_bad_corpus.py
 Every model case must be refused by ppq_playground::graph::validate::inspect_onnx with an error containing the
 expected text; every calibration case by read_calib_json / read_npy + check_samples against good_small.onnx.
+tests/corpus/numpy/ holds arrays written by NumPy itself (NUMPY_CASES), each with the values it must read as.
+
+Each group of cases added after the first draws from its own RNG (robust_models, numpy_layouts), so adding cases
+never changes the bytes of existing files. After regenerating, rerun scripts/check_corpus_runtimes.py so
+tests/corpus/runtimes.json (onnx.checker / onnxruntime verdicts) matches the model list.
 """
 import json
 import pathlib
@@ -248,6 +253,14 @@ def robust_models():
         [helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")],
         [vi("x", [1, 4])], [vi("y", None)], [i64("s", [1 << 32, -1])]).SerializeToString(),
         "op 'rs': input 'shape': 4294967296 is too large")
+    add_model("pad_2_32.onnx", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")],
+        [vi("x", [1, 4])], [vi("y", None)], [i64("p", [0, 1 << 32, 0, 0])]).SerializeToString(),
+        f"op 'pad': pads make axis 1 {(1 << 32) + 4} long")
+    add_model("conv_dilation_overflow.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilations=[1, 1 << 20])],
+        [vi("x", [1, 1, 1, 8])], [vi("y", None)], [numpy_helper.from_array(np.zeros((1, 1, 1, 4096), np.float32), "w")])
+        .SerializeToString(), f"op 'conv': kernel extent {4095 * (1 << 20) + 1} is larger than the padded input 8")
     # 2. Allocation and cost bombs: each must be refused fast, before it allocates or loops.
     big = numpy_helper.from_array(np.full(1 << 18, 0.5, np.float32), "w")  # 1 MiB
     add_model("concat_bomb.onnx", model(

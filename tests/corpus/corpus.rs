@@ -51,6 +51,8 @@ pub const MODEL_CASES: &[(&str, &[u8], &str)] = &[
     ("convtranspose_group_2_32.onnx", include_bytes!("models/convtranspose_group_2_32.onnx"), "op 'deconv': attribute 'group': 4294967297 is too large (limit 2147483647)"),
     ("conv_group_2_32.onnx", include_bytes!("models/conv_group_2_32.onnx"), "op 'conv': attribute 'group': 4294967297 is too large (limit 2147483647)"),
     ("reshape_dim_2_32.onnx", include_bytes!("models/reshape_dim_2_32.onnx"), "op 'rs': input 'shape': 4294967296 is too large"),
+    ("pad_2_32.onnx", include_bytes!("models/pad_2_32.onnx"), "op 'pad': pads make axis 1 4294967300 long"),
+    ("conv_dilation_overflow.onnx", include_bytes!("models/conv_dilation_overflow.onnx"), "op 'conv': kernel extent 4293918721 is larger than the padded input 8"),
     ("concat_bomb.onnx", include_bytes!("models/concat_bomb.onnx"), "op 'cat': 50000 copies of parameter 'w' needs"),
     ("gather_bomb.onnx", include_bytes!("models/gather_bomb.onnx"), "op 'gather': output shape [1048576, 1024] is too large"),
     ("maxpool_bomb.onnx", include_bytes!("models/maxpool_bomb.onnx"), "op 'mp': 68988174336 window reads, over the per-op limit of 8589934592"),

@@ -68,8 +68,15 @@ pub(super) fn window(
         "SAME_UPPER" | "SAME_LOWER" => {
             for (i, &len) in input.iter().enumerate() {
                 let out = len.div_ceil(w.s[i]);
-                let span = (w.k[i] - 1) * w.d[i] + 1;
-                let total = ((out.saturating_sub(1)) * w.s[i] + span).saturating_sub(len);
+                // In u64: kernel × dilation (each up to 2^20) overflows a 32-bit usize.
+                let total = checked::product(&[out.saturating_sub(1), w.s[i]])
+                    .and_then(|a| a.checked_add(span(&w, i)))
+                    .map(|a| a.saturating_sub(len as u64))
+                    .filter(|&t| t <= checked::MAX_USER_SIZE as u64)
+                    .and_then(|t| usize::try_from(t).ok())
+                    .ok_or_else(|| {
+                        GraphError::attribute(&attrs.op, "auto_pad", "the padding it implies is too large")
+                    })?;
                 let small = total / 2;
                 (w.pb[i], w.pe[i]) =
                     if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
@@ -82,21 +89,28 @@ pub(super) fn window(
 
 /// Output length of one axis (floor or, for pools, ceil mode), or an error when the window does not fit.
 pub(super) fn out_len(w: &Window, i: usize, input: usize, ceil: bool, attrs: &Attributes) -> Result<usize, GraphError> {
-    let padded = input + w.pb[i] + w.pe[i];
-    let span = (w.k[i] - 1) * w.d[i] + 1;
+    let padded = input as u64 + w.pb[i] as u64 + w.pe[i] as u64;
+    let span = span(w, i);
     if padded < span {
         return Err(GraphError::shape(
             &attrs.op,
             format!("kernel extent {span} is larger than the padded input {padded} on spatial axis {i}"),
         ));
     }
-    let steps = padded - span;
+    // span ≤ padded, so the window arithmetic below (and in the kernels) fits a 32-bit usize too
+    let steps = usize::try_from(padded - span)
+        .map_err(|_| GraphError::shape(&attrs.op, format!("padded input {padded} on spatial axis {i} is too large")))?;
     let mut out = if ceil { steps.div_ceil(w.s[i]) + 1 } else { steps / w.s[i] + 1 };
     // A window that would start entirely in the end padding is dropped (ceil mode only).
     if ceil && (out - 1) * w.s[i] >= input + w.pb[i] {
         out -= 1;
     }
     Ok(out)
+}
+
+/// The extent `(k − 1)·d + 1` of the window on axis `i`, in u64 (k and d are each up to 2^20).
+fn span(w: &Window, i: usize) -> u64 {
+    (w.k[i] as u64 - 1) * w.d[i] as u64 + 1
 }
 
 /// Checks X/W ranks (3 or 4) and returns the spatial rank.

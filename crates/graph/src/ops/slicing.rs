@@ -241,7 +241,11 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
         if mode != "constant" && x.shape()[a] == 0 && n > 0 {
             return Err(GraphError::shape(&attrs.op, format!("cannot {mode}-pad the empty axis {a}")));
         }
-        out_shape.push(n as usize);
+        // Checked, not `as`: on wasm32 a pad of 2^32 would wrap to a plausible small axis.
+        out_shape.push(
+            checked::to_usize(n, &attrs.op, &format!("padded axis {a}"))
+                .map_err(|_| GraphError::TooLarge(format!("op '{}': pads make axis {a} {n} long", attrs.op)))?,
+        );
     }
     super::element_count(&out_shape, attrs)?;
     // Per axis, the source index of each output position (None = constant fill).
