@@ -78,6 +78,22 @@ fn the_memory_budget_is_checked_before_outputs() {
     assert!(err.contains("op 'conv': 6912 multiply-adds, over the per-op limit of 1000"), "{err}");
 }
 
+/// A hook that looks at inputs makes the executor copy them per slot: the Concat listing one 1 MiB weight 50,000
+/// times (imported, not formatted, so the weight is still shared) is refused before 50 GB of copies.
+#[test]
+fn input_copies_for_a_hook_are_bounded_before_copying() {
+    use ppq_playground::graph::executor::ExecutionHook;
+    use ppq_playground::graph::import::import_onnx;
+    struct Observer;
+    impl ExecutionHook for Observer {}
+    let bytes = MODEL_CASES.iter().find(|c| c.0 == "concat_bomb.onnx").map(|c| c.1).expect("concat_bomb.onnx");
+    let graph = import_onnx(bytes).expect("imports");
+    let start = std::time::Instant::now();
+    let err = Executor::new(&graph).and_then(|e| e.forward(&[], None, &mut Observer)).expect_err("refused");
+    assert!(err.to_string().contains("op 'cat': the copies of its inputs for the hook needs 50000.0 MiB"), "{err}");
+    assert!(start.elapsed().as_secs() < 1, "took {:?}", start.elapsed());
+}
+
 /// Issue 20, "never quantize garbage": a NaN/inf weight loads (fp32 runs it as it is) but quantizing it is
 /// refused naming the tensor and the op; kept in float, its NaN outputs are refused by the next observer.
 #[test]

@@ -124,7 +124,12 @@ impl<'g> Executor<'g> {
                     last_use.get(&v) == Some(&i) && !requested.contains(&v) && !op.inputs[slot + 1..].contains(&v)
                 };
                 // The copies can dwarf the op itself (one 1 MiB weight listed 50,000 times): bound them first.
-                let copies = op.inputs.iter().enumerate().filter(|&(k, &v)| !g.var(v).name.is_empty() && !moved(k, v));
+                // Every named slot is a copy except an activation moved out of `values` (parameters always copy).
+                let copies = op
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, &v)| !(g.var(v).name.is_empty() || moved(k, v) && values.contains_key(&v)));
                 let copy_bytes = copies
                     .map(|(_, &v)| values.get(&v).or(g.var(v).value.as_ref()).map_or(0, budget::nbytes))
                     .try_fold(0u64, u64::checked_add);
