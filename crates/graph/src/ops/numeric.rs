@@ -222,7 +222,6 @@ fn binary_elem<T: Elem>(
         "Mod" => {
             let fmod = attrs.int_or("fmod", 0)?;
             match fmod {
-                0 if T::FLOAT => Err(GraphError::attribute(&attrs.op, "fmod", "fmod = 0 is only defined for integers")),
                 0 => zip2(a, b, attrs, T::modulo),
                 1 => zip2(a, b, attrs, T::fmod),
                 other => Err(GraphError::attribute(&attrs.op, "fmod", format!("must be 0 or 1, got {other}"))),
@@ -388,24 +387,33 @@ pub(super) fn bit_shift(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Resul
     macro_rules! go {
         ($x:expr, $y:expr, $t:ty, $v:ident) => {
             Tensor::$v(zip2($x, $y, attrs, |p: $t, q: $t| {
-                let s = u32::try_from(q).unwrap_or(u32::MAX);
-                if left { p.checked_shl(s).unwrap_or(0) } else { p.checked_shr(s).unwrap_or(0) }
+                // Negative or too-wide shifts leave only the sign fill: -1 for a right shift of a negative value.
+                #[allow(unused_comparisons)]
+                let s = if q < 0 { None } else { u32::try_from(q).ok().filter(|&s| s < <$t>::BITS) };
+                #[allow(unused_comparisons)]
+                let fill = if !left && p < 0 { (0 as $t).wrapping_sub(1) } else { 0 };
+                match s {
+                    Some(s) if left => p.wrapping_shl(s),
+                    Some(s) => p.wrapping_shr(s),
+                    None => fill,
+                }
             })?)
         };
     }
+    // Signed types are opset 28 (arithmetic right shift).
     Ok(match (a, b) {
         (Tensor::U8(x), Tensor::U8(y)) => go!(x, y, u8, U8),
         (Tensor::U16(x), Tensor::U16(y)) => go!(x, y, u16, U16),
         (Tensor::U32(x), Tensor::U32(y)) => go!(x, y, u32, U32),
         (Tensor::U64(x), Tensor::U64(y)) => go!(x, y, u64, U64),
+        (Tensor::I8(x), Tensor::I8(y)) => go!(x, y, i8, I8),
+        (Tensor::I16(x), Tensor::I16(y)) => go!(x, y, i16, I16),
+        (Tensor::I32(x), Tensor::I32(y)) => go!(x, y, i32, I32),
+        (Tensor::I64(x), Tensor::I64(y)) => go!(x, y, i64, I64),
         _ => {
             return Err(GraphError::shape(
                 &attrs.op,
-                format!(
-                    "BitShift needs two unsigned integer inputs of one type, got {} and {}",
-                    a.dtype_name(),
-                    b.dtype_name()
-                ),
+                format!("BitShift needs two integer inputs of one type, got {} and {}", a.dtype_name(), b.dtype_name()),
             ));
         }
     })
