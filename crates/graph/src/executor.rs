@@ -188,11 +188,12 @@ impl<'g> Executor<'g> {
         requested
             .iter()
             .map(|&v| {
-                values
+                let t = values
                     .get(&v)
                     .or(g.var(v).value.as_ref())
                     .cloned()
-                    .ok_or_else(|| GraphError::MissingValue(g.var(v).name.clone()))
+                    .ok_or_else(|| GraphError::MissingValue(g.var(v).name.clone()))?;
+                Ok(ops::round_to_declared(g.var(v).dtype, t))
             })
             .collect()
     }
@@ -208,7 +209,7 @@ fn check_feed(g: &BaseGraph, id: VarId, t: &Tensor) -> Result<(), GraphError> {
     let var = g.var(id);
     let bad = |why: String| GraphError::shape(format!("input '{}'", var.name), why);
     if let Some(dt) = var.dtype
-        && dt != t.onnx_dtype()
+        && ops::storage_code(dt) != t.onnx_dtype()
     {
         return Err(bad(format!("expected ONNX element type {dt}, got {}", t.dtype_name())));
     }

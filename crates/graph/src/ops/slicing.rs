@@ -51,6 +51,10 @@ pub(super) fn concat(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
         Tensor::I8(_) => cat!(I8),
         Tensor::U8(_) => cat!(U8),
         Tensor::Bool(_) => cat!(Bool),
+        Tensor::I16(_) => cat!(I16),
+        Tensor::U16(_) => cat!(U16),
+        Tensor::U32(_) => cat!(U32),
+        Tensor::U64(_) => cat!(U64),
     })
 }
 
@@ -273,5 +277,9 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
         Tensor::I8(a) => Tensor::I8(fill!(a, value as i8)),
         Tensor::U8(a) => Tensor::U8(fill!(a, value as u8)),
         Tensor::Bool(a) => Tensor::Bool(fill!(a, value != 0.0)),
+        Tensor::I16(a) => Tensor::I16(fill!(a, value as i16)),
+        Tensor::U16(a) => Tensor::U16(fill!(a, value as u16)),
+        Tensor::U32(a) => Tensor::U32(fill!(a, value as u32)),
+        Tensor::U64(a) => Tensor::U64(fill!(a, value as u64)),
     })
 }
