@@ -216,12 +216,7 @@ impl PassKind {
     ) -> Result<Option<training::TrainingReport>, PipelineError> {
         match self {
             Self::BiasCorrection => return training::bias_correction::run(ctx, calib, on_step).map(Some),
-            Self::LearnedStepSize => {
-                return Err(PipelineError::Pass {
-                    pass: self.name(),
-                    why: "LearnedStepSizePass is not built yet".into(),
-                });
-            }
+            Self::LearnedStepSize => return training::lsq::run(ctx, calib, on_step).map(Some),
             _ => {}
         }
         self.run_plain(ctx, calib, on_sample).map(|_| None)

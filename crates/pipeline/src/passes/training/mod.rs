@@ -6,9 +6,12 @@
 //! Every step reports to a [`TrainingObserver`] (progress bar, loss curve) that may cancel; a cancelled pass
 //! puts the graph back as it was and returns [`PipelineError::Cancelled`].
 
+pub mod adam;
 pub mod bias_correction;
 pub mod block_exec;
 pub mod blocks;
+pub mod lsq;
+pub mod tape;
 
 use super::super::context::QuantizedGraph;
 use super::super::error::PipelineError;
