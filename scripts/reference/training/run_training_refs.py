@@ -10,7 +10,7 @@ For each run writes OUT/<model>/<PLATFORM>__w<bits>__<mode>/:
   trained.json   the pass's block list with pre/post block losses, the biases (float, before baking) of every
                  Conv/Gemm and every TQC's scale/offset right after the training pass, and whether PPQ on CPU
                  aliases a parameter's value with its stored fp32 copy (it does: see training/mod.rs)
-  tqc.json       every TQC at the end (tools/run_ppq.py's dump)
+  tqc.json       every TQC at the end (tools/run_ppq.py's dump; not committed: trained.json holds the scales)
   layer_snr.json PPQ's graphwise_error_analyse (per computing op, noise/signal) after the pipeline
   run.json       wall times, settings, digits accuracy of the simulated model
 
