@@ -92,6 +92,8 @@ def capture(graph):
     for op in graph.topological_sort():
         if op.type in {"Conv", "ConvTranspose", "Gemm"} and len(op.inputs) == 3:
             biases[op.name] = tolist(op.inputs[-1].value)
+        if os.environ.get("CAPTURE_WEIGHTS") and op.type in COMPUTING:
+            biases.setdefault("weights", {})[op.name] = tolist(op.inputs[1].value)
         if isinstance(op, QuantableOperation):
             for cfg, var in op.config_with_variable:
                 scales[tqc_key(op, cfg)] = {"state": cfg.state.name, "scale": tolist(cfg.scale),
@@ -133,6 +135,18 @@ def wrap_pass(cls, method):
     cls.optimize = optimize
 
 
+_orig_withdraw = ppq_training.LSQDelegator.withdraw
+
+
+def withdraw(self):
+    """Records what a withdrawn block had trained (scale, parameter) before PPQ puts the backups back."""
+    w = STATE["capture"].setdefault("withdrawn", {})
+    w.setdefault("scales", []).append(tolist(self.config.scale) if self.scale_backup is not None else None)
+    w.setdefault("params", {})[self.var.name] = tolist(self.var.value) if self.param_backup is not None else None
+    _orig_withdraw(self)
+
+
+ppq_training.LSQDelegator.withdraw = withdraw
 wrap_pass(ppq_training.BiasCorrectionPass, "correct_bias")
 wrap_pass(ppq_training.LearnedStepSizePass, "finetune")
 
@@ -193,8 +207,10 @@ if __name__ == "__main__":
     models = sys.argv[2:] or MODELS
     modes = os.environ.get("MODES", "bias_correct,lsq").split(",")
     tag_suffix = os.environ.get("TAG", "")
+    platforms = os.environ.get("PLATFORMS", ",".join(PLATFORMS)).split(",")
+    all_bits = [int(b) for b in os.environ.get("BITS", "8,4").split(",")]
     for m in models:
-        for pname in PLATFORMS:
-            for bits in (8, 4):
+        for pname in platforms:
+            for bits in all_bits:
                 for mode in modes:
                     run_one(out, m, pname, bits, mode, mode + tag_suffix)

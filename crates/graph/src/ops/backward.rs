@@ -446,7 +446,11 @@ mod tests {
     #[test]
     fn pools_add_concat_and_reshapes() {
         let k = ("kernel_shape", AttrValue::Ints(vec![2, 2]));
-        check("AveragePool", &[t(&[1, 2, 4, 4], 9)], &attrs("ap", &[k.clone(), ("pads", AttrValue::Ints(vec![1, 1, 0, 0]))]));
+        check(
+            "AveragePool",
+            &[t(&[1, 2, 4, 4], 9)],
+            &attrs("ap", &[k.clone(), ("pads", AttrValue::Ints(vec![1, 1, 0, 0]))]),
+        );
         check("MaxPool", &[t(&[1, 2, 4, 4], 10)], &attrs("mp", &[k, ("strides", AttrValue::Ints(vec![2, 2]))]));
         check("GlobalAveragePool", &[t(&[1, 3, 2, 2], 11)], &attrs("gap", &[]));
         check("Add", &[t(&[2, 3], 12), t(&[3], 13)], &attrs("add", &[]));

@@ -71,13 +71,14 @@ pub fn run(
                 };
                 observer(&p)
             };
-            let outcome = finetune(ctx, b, &qt, &fp, s.steps, s.lr as f32, s.is_scale_trainable, &mut tell)
-                .map_err(|e| match e {
+            let outcome = finetune(ctx, b, &qt, &fp, s.steps, s.lr as f32, s.is_scale_trainable, &mut tell).map_err(
+                |e| match e {
                     PipelineError::Cancelled { step, .. } => {
                         PipelineError::Cancelled { pass: PASS.name(), block: i + 1, step }
                     }
                     e => e,
-                })?;
+                },
+            )?;
             report.blocks.push(outcome);
         }
         report.record_parameter_changes(&before, ctx);
@@ -151,8 +152,14 @@ fn finetune(
     let names: Vec<String> = b.rps.iter().map(|&o| ctx.op(o).name.clone()).collect();
     let pre_loss = block_loss(ctx, b, qt, fp)?;
     let (train, delegated) = trainables(ctx, b, is_scale_trainable)?;
-    let mut outcome =
-        BlockOutcome { block: block_name(ctx, b), ops: names, pre_loss, post_loss: pre_loss, accepted: true, losses: vec![] };
+    let mut outcome = BlockOutcome {
+        block: block_name(ctx, b),
+        ops: names,
+        pre_loss,
+        post_loss: pre_loss,
+        accepted: true,
+        losses: vec![],
+    };
     if train.params.is_empty() && train.scales.is_empty() {
         return Ok(outcome);
     }
@@ -161,8 +168,11 @@ fn finetune(
     }
     let param_backup: HashMap<VarId, Option<Tensor>> =
         train.params.iter().map(|&v| (v, ctx.graph.var(v).value.clone())).collect();
-    let scale_backup: HashMap<TqcId, Option<QuantParams>> =
-        train.scales.iter().map(|&t| Ok((t, ctx.store.get(t)?.own_params().cloned()))).collect::<Result<_, PipelineError>>()?;
+    let scale_backup: HashMap<TqcId, Option<QuantParams>> = train
+        .scales
+        .iter()
+        .map(|&t| Ok((t, ctx.store.get(t)?.own_params().cloned())))
+        .collect::<Result<_, PipelineError>>()?;
     let mut param_adam: HashMap<VarId, AdamState> = HashMap::new();
     let mut scale_adam: HashMap<TqcId, AdamState> = HashMap::new();
     let outputs = block_outputs(ctx, b);

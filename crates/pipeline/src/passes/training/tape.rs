@@ -61,7 +61,22 @@ fn quant_error(ctx: &QuantizedGraph, op: OpId, e: QuantError) -> PipelineError {
     PipelineError::Graph(GraphError::Invalid(format!("fake-quant at op '{}': {e}", ctx.op(op).name)))
 }
 
-/// Scale, offset, range, rounding and axis of a TQC's effective config; `abs` takes `|s|` (a trainable TQC).
+/// LSQ's gradient scale `1/√(numel·quant_max)` for a tensor of `numel` elements.
+fn grad_scale(numel: usize, quant_max: i32) -> f64 {
+    1.0 / (numel as f64 * f64::from(quant_max)).sqrt()
+}
+
+/// The scale value a trainable TQC quantizes with in PPQ: `s·g + (s − s·g).detach()` of `|s|`, in float32 —
+/// equal to `|s|` up to one ulp, and that ulp decides whether an element at exactly ±(quant range) rounds in
+/// or out of the range (minmax puts the largest weight of every channel there).
+fn lsq_forward_scale(s: f32, g: f64) -> f32 {
+    let s = s.abs();
+    let sg = s * g as f32;
+    sg + (s - sg)
+}
+
+/// Scale, offset, range, rounding and axis of a TQC's effective config; `lsq_numel` is `Some(numel)` for a
+/// trainable TQC, whose scale goes through [`lsq_forward_scale`].
 struct Linear {
     scale: Vec<f32>,
     offset: Vec<f32>,
@@ -72,7 +87,7 @@ struct Linear {
 }
 
 impl Linear {
-    fn of(ctx: &QuantizedGraph, tqc: TqcId, ndim: usize, abs: bool) -> Result<Self, QuantError> {
+    fn of(ctx: &QuantizedGraph, tqc: TqcId, ndim: usize, lsq_numel: Option<usize>) -> Result<Self, QuantError> {
         let eff = ctx.store.effective(tqc)?;
         let label = ctx.label(tqc);
         let p = eff.params.ok_or_else(|| QuantError::InvalidConfig(format!("{label} is active but has no scale")))?;
@@ -85,8 +100,9 @@ impl Linear {
             (true, None) => return Err(QuantError::InvalidConfig(format!("{label}: per-channel without axis"))),
         };
         let mut scale = p.scales().to_vec();
-        if abs {
-            scale.iter_mut().for_each(|s| *s = s.abs());
+        if let Some(numel) = lsq_numel {
+            let g = grad_scale(numel, eff.quant_max);
+            scale.iter_mut().for_each(|s| *s = lsq_forward_scale(*s, g));
         }
         Ok(Self {
             scale,
@@ -117,7 +133,8 @@ fn quantize(
         return Err(QuantError::BadData(format!("{}: only float32 tensors can be fake-quantized", ctx.label(tqc))));
     };
     let x = a.as_standard_layout().into_owned();
-    let lin = Linear::of(ctx, tqc, x.ndim(), trainable.scales.contains(&tqc))?;
+    let lsq = trainable.scales.contains(&tqc).then_some(x.len());
+    let lin = Linear::of(ctx, tqc, x.ndim(), lsq)?;
     let src = x.as_slice().ok_or_else(|| QuantError::BadData("tensor is not contiguous".into()))?;
     let mut out = vec![0f32; src.len()];
     fake_quant(src, &mut out, x.shape(), &lin.params()?)?;
@@ -133,7 +150,12 @@ pub struct Tape {
 }
 
 /// Runs the block on `feed` like PPQ's executor with LSQ delegators, remembering everything for [`backward`].
-pub fn forward(ctx: &QuantizedGraph, b: &TrainableBlock, feed: &Feed, trainable: &Trainables) -> Result<Tape, PipelineError> {
+pub fn forward(
+    ctx: &QuantizedGraph,
+    b: &TrainableBlock,
+    feed: &Feed,
+    trainable: &Trainables,
+) -> Result<Tape, PipelineError> {
     let g = &ctx.graph;
     let mut values: HashMap<VarId, Tensor> = feed.clone();
     let mut records = Vec::with_capacity(b.rps.len());
@@ -200,7 +222,7 @@ fn quant_backward(
     grads: &mut Grads,
 ) -> Result<Grad, QuantError> {
     let abs = trainable.scales.contains(&rec.tqc);
-    let lin = Linear::of(ctx, rec.tqc, rec.x.ndim(), abs)?;
+    let lin = Linear::of(ctx, rec.tqc, rec.x.ndim(), abs.then_some(rec.x.len()))?;
     let dy = dy.as_standard_layout();
     let (xs, dys) = (
         rec.x.as_slice().ok_or_else(|| QuantError::BadData("tensor is not contiguous".into()))?,
@@ -211,8 +233,7 @@ fn quant_backward(
     if abs {
         // LSQ: |s| and the gradient scale 1/√(numel·quant_max) of the delegator
         let own = ctx.store.get(rec.tqc)?;
-        let qmax = f64::from(own.own_quant_max());
-        let factor = 1.0 / (rec.x.len() as f64 * qmax).sqrt();
+        let factor = grad_scale(rec.x.len(), own.own_quant_max());
         let raw = own.own_params().map(|p| p.scales().to_vec()).unwrap_or_default();
         let acc = grads.scales.entry(rec.tqc).or_insert_with(|| vec![0.0; g.dscale.len()]);
         for ((a, d), s) in acc.iter_mut().zip(&g.dscale).zip(raw) {
@@ -273,10 +294,13 @@ pub fn backward(
             let Some(mut gi) = gi else { continue };
             let v = o.inputs[i];
             let is_param = g.var(v).is_parameter;
-            if is_param && !trainable.params.contains(&v) && rec.in_quant[i].as_ref().is_none_or(|q| {
-                !trainable.scales.contains(&q.tqc)
-                    && ctx.store.root(q.tqc).is_ok_and(|r| !trainable.scales.contains(&r))
-            }) {
+            if is_param
+                && !trainable.params.contains(&v)
+                && rec.in_quant[i].as_ref().is_none_or(|q| {
+                    !trainable.scales.contains(&q.tqc)
+                        && ctx.store.root(q.tqc).is_ok_and(|r| !trainable.scales.contains(&r))
+                })
+            {
                 continue; // nothing upstream of this parameter trains
             }
             if let Some(q) = &rec.in_quant[i] {
