@@ -100,11 +100,8 @@ fn one_lsq_step_moves_every_element_like_ppq() {
     }
     // weights and biases
     let g = &p.context().graph;
-    for (key, section) in [("weights", &trained["biases"]["weights"]), ("biases", &trained["biases"])] {
+    for (key, section) in [("weights", &trained["weights"]), ("biases", &trained["biases"])] {
         for (op, v) in section.as_object().unwrap() {
-            if op == "weights" {
-                continue;
-            }
             let id = g.op_by_name(op).unwrap();
             let slot = if key == "weights" { 1 } else { 2 };
             let var = g.op(id).inputs[slot];

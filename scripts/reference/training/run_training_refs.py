@@ -13,6 +13,8 @@ For each run writes OUT/<model>/<PLATFORM>__w<bits>__<mode>/:
   tqc.json       every TQC at the end (tools/run_ppq.py's dump; not committed: trained.json holds the scales)
   layer_snr.json PPQ's graphwise_error_analyse (per computing op, noise/signal) after the pipeline
   run.json       wall times, settings, digits accuracy of the simulated model
+With CAPTURE_WEIGHTS=1 trained.json also holds the weights, and `withdrawn` what a withdrawn LSQ block had
+trained; the one-step reference is `CAPTURE_WEIGHTS=1 LSQ_STEPS=1 MODES=lsq TAG=_1step PLATFORMS=TRT_INT8 BITS=8`.
 
 Usage: PYTHONHASHSEED=0 nice $VENV/bin/python run_training_refs.py OUT [MODEL ...]   (env LSQ_STEPS, LSQ_LR)
 """
@@ -88,19 +90,22 @@ def tqc_key(op, cfg):
 
 
 def capture(graph):
-    biases, scales, aliased = {}, {}, {}
+    biases, weights, scales, aliased = {}, {}, {}, {}
     for op in graph.topological_sort():
         if op.type in {"Conv", "ConvTranspose", "Gemm"} and len(op.inputs) == 3:
             biases[op.name] = tolist(op.inputs[-1].value)
         if os.environ.get("CAPTURE_WEIGHTS") and op.type in COMPUTING:
-            biases.setdefault("weights", {})[op.name] = tolist(op.inputs[1].value)
+            weights[op.name] = tolist(op.inputs[1].value)
         if isinstance(op, QuantableOperation):
             for cfg, var in op.config_with_variable:
                 scales[tqc_key(op, cfg)] = {"state": cfg.state.name, "scale": tolist(cfg.scale),
                                             "offset": tolist(cfg.offset)}
                 if var.is_parameter and op.type in COMPUTING:
                     aliased[var.name] = var.value is var.stored_value
-    return {"biases": biases, "scales": scales, "value_is_stored_value": aliased}
+    out = {"biases": biases, "scales": scales, "value_is_stored_value": aliased}
+    if weights:
+        out["weights"] = weights  # CAPTURE_WEIGHTS=1 (the one-step reference)
+    return out
 
 
 def wrap_pass(cls, method):
