@@ -381,7 +381,7 @@ fn check_declared(
 
 /// The attributes an op runs with: Split without sizes gets `num_outputs` from its output count, as ONNX
 /// defines (the kernel needs it explicitly).
-pub(crate) fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
+pub fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
     let has_sizes = op.inputs.len() > 1 || op.attributes.has("split");
     if op.op_type == "Split" && !has_sizes && !op.attributes.has("num_outputs") {
         let n = i64::try_from(op.outputs.len()).unwrap_or(i64::MAX);

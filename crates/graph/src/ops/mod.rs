@@ -5,6 +5,7 @@
 //! Every kernel checks shapes, dtypes and attributes and reports problems as a [`GraphError`] naming the op
 //! (`attrs.op`), because the models come from users: no kernel may panic on a malformed model.
 
+pub mod backward;
 mod cast;
 mod conv;
 mod elementwise;
