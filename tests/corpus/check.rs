@@ -97,6 +97,10 @@ pub fn values_f64(t: &Tensor) -> Vec<f64> {
         Tensor::I8(a) => a.iter().map(|&v| f64::from(v)).collect(),
         Tensor::U8(a) => a.iter().map(|&v| f64::from(v)).collect(),
         Tensor::Bool(a) => a.iter().map(|&v| f64::from(u8::from(v))).collect(),
+        Tensor::I16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U64(a) => a.iter().map(|&v| v as f64).collect(),
     }
 }
 

@@ -71,8 +71,9 @@ pub fn with_budget<T>(b: Budget, f: impl FnOnce() -> T) -> T {
 /// Bytes held by a tensor.
 pub fn nbytes(t: &Tensor) -> u64 {
     let width = match t {
-        Tensor::F32(_) | Tensor::I32(_) => 4,
-        Tensor::I64(_) => 8,
+        Tensor::F32(_) | Tensor::I32(_) | Tensor::U32(_) => 4,
+        Tensor::I64(_) | Tensor::U64(_) => 8,
+        Tensor::I16(_) | Tensor::U16(_) => 2,
         Tensor::I8(_) | Tensor::U8(_) | Tensor::Bool(_) => 1,
     };
     u64::try_from(t.len()).unwrap_or(u64::MAX).saturating_mul(width)
