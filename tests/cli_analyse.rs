@@ -62,7 +62,7 @@ fn quantize_keep_float_dispatches_ops_to_fp32_and_reports_layer_snr() {
         assert!(!records.iter().any(|r| matches!(r, Record::Tqc(t) if t.op == name)), "{name} has no TQC");
     }
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(report.contains("kept in float"), "{report}");
+    assert!(report.contains("**Keep in float**: /fc/Gemm,/c1/Conv"), "{report}");
     let c2 = report.lines().find(|l| l.starts_with("| /c2/Conv |") && l.contains("| out0 |")).unwrap();
     let snr: f64 = c2.trim_end_matches('|').rsplit('|').next().unwrap().trim().parse().unwrap();
     assert!(snr > 10.0, "{c2}");

@@ -4,7 +4,7 @@
 
 use ppq_playground::teach::experiment::Experiment;
 use ppq_playground::teach::run::calib_source;
-use ppq_playground::teach::teach::{execute, compose, plan};
+use ppq_playground::teach::teach::{compose, execute, plan};
 use ppq_playground::worker::protocol::{Request, Response};
 
 #[test]

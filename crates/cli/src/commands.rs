@@ -216,4 +216,3 @@ fn quantize(a: &PipelineArgs, out: &Path) -> Result<(), String> {
     println!("wrote {} into {}", names.join(", "), out.display());
     Ok(())
 }
-

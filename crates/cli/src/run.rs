@@ -7,9 +7,9 @@
 //! each output is stacked into `[N, …output shape]` (one sample: the output's own shape), float32. `--out Y.npy`
 //! needs a single-output model; `--out Y.npz` holds one array per output, named after it.
 
-use ppq_core::StateModel;
 use super::commands::load_model;
 use clap::Args;
+use ppq_core::StateModel;
 use ppq_graph::executor::{Executor, NoHook};
 use ppq_graph::format::{FormatVersion, format_graph};
 use ppq_graph::import::import_onnx;

@@ -6,8 +6,8 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, Error, FromArgMatches};
 use ppq_core::StateModel;
-use ppq_session::settings::{FlagKind, OPTIONS, SettingOption, platforms};
 use ppq_session::SessionSettings;
+use ppq_session::settings::{FlagKind, OPTIONS, SettingOption, platforms};
 
 /// The settings of a run, parsed from the flags of [`OPTIONS`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,7 +32,8 @@ impl TypedValueParser for OptionParser {
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         let values = values_of(self.0);
-        (!values.is_empty()).then(|| Box::new(values.into_iter().map(PossibleValue::new)) as Box<dyn Iterator<Item = _>>)
+        (!values.is_empty())
+            .then(|| Box::new(values.into_iter().map(PossibleValue::new)) as Box<dyn Iterator<Item = _>>)
     }
 }
 
@@ -69,7 +70,9 @@ fn arg_of(o: &'static SettingOption) -> Arg {
     match o.kind {
         FlagKind::Switch(_) => arg.action(ArgAction::SetTrue),
         FlagKind::List => arg.action(ArgAction::Append).value_delimiter(',').value_name("NAME[,NAME…]"),
-        FlagKind::Value => arg.action(ArgAction::Set).value_parser(OptionParser(o)).hide_possible_values(o.name == "platform"),
+        FlagKind::Value => {
+            arg.action(ArgAction::Set).value_parser(OptionParser(o)).hide_possible_values(o.name == "platform")
+        }
     }
 }
 

@@ -57,11 +57,6 @@ pub fn quantization_setting(
     let platform = TargetPlatform::from_name(&s.platform).ok_or_else(|| {
         format!("platform '{}' is a quantizer of {} that this build cannot run yet", s.platform, s.profile.name())
     })?;
-    for (on, name) in [(s.bias_correct, "bias_correct"), (s.lsq_optimization, "lsq_optimization")] {
-        if on {
-            return Err(format!("{name}: the training passes are not in this build yet, so the setting is refused"));
-        }
-    }
     let mut setting = QuantizationSetting::for_platform(platform);
     setting.state_model = s.profile;
     setting.quirks = s.quirks;
@@ -92,6 +87,11 @@ pub fn apply_choices(s: &SessionSettings, setting: &mut QuantizationSetting) {
     if !s.baking {
         setting.quantize_parameter_setting.baking_parameter = false;
     }
+    setting.bias_correct = s.bias_correct;
+    setting.lsq_optimization = s.lsq_optimization;
+    setting.lsq_optimization_setting.steps = s.lsq_steps as usize;
+    setting.bit_width.weight_bits = s.weight_bits;
+    setting.bit_width.activation_bits = s.activation_bits;
 }
 
 /// `count` samples uniform in [-1, 1) for the model's single input, from `seed` (xorshift64*; unknown or
@@ -162,12 +162,22 @@ pub fn setting_lines(settings: &SessionSettings, samples: usize) -> Vec<(String,
                 ("calib_algorithm", PLATFORM_OBSERVERS) => "the platform's own (PPQ's default setting)".into(),
                 (_, "platform") => "the platform's default".into(),
                 (_, "") => "none".into(),
+                ("baking_parameter" | "bias_correct" | "lsq_optimization", "1") => "on".into(),
+                ("baking_parameter" | "bias_correct" | "lsq_optimization", "0") => "off".into(),
+                ("force_overlap", "1") => "on".into(),
+                ("force_overlap", "0") => "off".into(),
                 _ => v,
             };
             (o.label.to_string(), v)
         })
         .collect();
     lines.push(("calibration samples".into(), samples.to_string()));
+    if let Ok(steps) = settings.steps_for(samples) {
+        lines.push((
+            "calibration steps fed".into(),
+            format!("{steps} (the samples cycled as PPQ cycles its dataloader)"),
+        ));
+    }
     lines
 }
 

@@ -52,7 +52,17 @@ pub struct SessionSettings {
     pub bias_correct: bool,
     /// PPQ's `lsq_optimization` (LearnedStepSizePass).
     pub lsq_optimization: bool,
+    /// `lsq_optimization_setting.steps`: training steps per block (PPQ's default 500).
+    pub lsq_steps: u32,
+    /// Bits of the weight TQCs (`None`: the quantizer's, 8 on the INT8 platforms) — PPQ users set
+    /// `num_of_bits`/`quant_min`/`quant_max` by hand for 4-bit weights; this is that edit as a setting.
+    pub weight_bits: Option<u32>,
+    /// Bits of the activation TQCs (`None`: the quantizer's).
+    pub activation_bits: Option<u32>,
 }
+
+/// PPQ's default `lsq_optimization_setting.steps`.
+pub const DEFAULT_LSQ_STEPS: u32 = 500;
 
 impl Default for SessionSettings {
     /// PPQ's `quantize_onnx_model` with its default setting on TRT_INT8.
@@ -72,6 +82,9 @@ impl Default for SessionSettings {
             keep_float: Vec::new(),
             bias_correct: false,
             lsq_optimization: false,
+            lsq_steps: DEFAULT_LSQ_STEPS,
+            weight_bits: None,
+            activation_bits: None,
         }
     }
 }
@@ -171,7 +184,11 @@ fn parse_alignment(group: AlignmentGroup, v: &str) -> Result<Option<AlignmentMet
     }
     let m = alignment_from_name(v).ok_or_else(|| format!("'{v}' is not an alignment method"))?;
     if !group.allowed().contains(&m) {
-        return Err(format!("'{}' is not allowed here by PPQ; choose one of {}", m.name(), alignment_values(group).join(", ")));
+        return Err(format!(
+            "'{}' is not allowed here by PPQ; choose one of {}",
+            m.name(),
+            alignment_values(group).join(", ")
+        ));
     }
     Ok(Some(m))
 }
@@ -242,7 +259,8 @@ pub const OPTIONS: &[SettingOption] = &[
         values: |_| StateModel::ALL.iter().map(|m| m.name().to_string()).collect(),
         get: |s| s.profile.name().into(),
         set: |s, v| {
-            s.profile = StateModel::from_name(v).ok_or_else(|| format!("unknown PPQ version '{v}'; choose ppq-0.6.6 or ppq-0.6.5"))?;
+            s.profile = StateModel::from_name(v)
+                .ok_or_else(|| format!("unknown PPQ version '{v}'; choose ppq-0.6.6 or ppq-0.6.5"))?;
             Ok(())
         },
     },
@@ -272,7 +290,8 @@ pub const OPTIONS: &[SettingOption] = &[
         values: |_| strings(&["faithful", "fixed"]),
         get: |s| s.quirks.name().into(),
         set: |s, v| {
-            s.quirks = Quirks::from_name(v).ok_or_else(|| format!("unknown quirks mode '{v}'; choose faithful or fixed"))?;
+            s.quirks =
+                Quirks::from_name(v).ok_or_else(|| format!("unknown quirks mode '{v}'; choose faithful or fixed"))?;
             Ok(())
         },
     },
@@ -307,7 +326,8 @@ pub const OPTIONS: &[SettingOption] = &[
                 s.calib_steps = None;
                 return Ok(());
             }
-            let n: u32 = v.parse().map_err(|_| format!("'{v}' is not a whole number of calibration steps (or 'all')"))?;
+            let n: u32 =
+                v.parse().map_err(|_| format!("'{v}' is not a whole number of calibration steps (or 'all')"))?;
             if !(8..=512).contains(&n) {
                 return Err(format!("{n} calibration steps: PPQ requires 8 <= calib_steps <= 512"));
             }
@@ -426,7 +446,71 @@ pub const OPTIONS: &[SettingOption] = &[
             Ok(())
         },
     },
+    SettingOption {
+        name: "lsq_steps",
+        url: "lsqs",
+        flag: "lsq-steps",
+        aliases: &[],
+        kind: FlagKind::Value,
+        label: "LSQ steps",
+        help: "lsq_optimization_setting.steps: Adam steps per trained block, one calibration batch each (PPQ's default 500).",
+        values: none,
+        get: |s| s.lsq_steps.to_string(),
+        set: |s, v| {
+            let n: u32 = v.parse().map_err(|_| format!("'{v}' is not a whole number of LSQ steps"))?;
+            if !(1..=100_000).contains(&n) {
+                return Err(format!("{n} LSQ steps: choose 1 to 100000"));
+            }
+            s.lsq_steps = n;
+            Ok(())
+        },
+    },
+    SettingOption {
+        name: "weight_bits",
+        url: "wb",
+        flag: "weight-bits",
+        aliases: &[],
+        kind: FlagKind::Value,
+        label: "Weight bits",
+        help: "num_of_bits of the weight TQCs, with quant_min/quant_max to match, set before the passes run ('platform': the quantizer's own).",
+        values: |_| strings(&["platform", "8", "6", "4", "2"]),
+        get: |s| bits_text(s.weight_bits),
+        set: |s, v| {
+            s.weight_bits = bits(v)?;
+            Ok(())
+        },
+    },
+    SettingOption {
+        name: "activation_bits",
+        url: "ab",
+        flag: "activation-bits",
+        aliases: &[],
+        kind: FlagKind::Value,
+        label: "Activation bits",
+        help: "num_of_bits of the activation TQCs, with quant_min/quant_max to match ('platform': the quantizer's own).",
+        values: |_| strings(&["platform", "8", "6", "4", "2"]),
+        get: |s| bits_text(s.activation_bits),
+        set: |s, v| {
+            s.activation_bits = bits(v)?;
+            Ok(())
+        },
+    },
 ];
+
+fn bits_text(b: Option<u32>) -> String {
+    b.map_or_else(|| "platform".into(), |b| b.to_string())
+}
+
+/// A bit width from text: `platform` or 2 to 16.
+fn bits(v: &str) -> Result<Option<u32>, String> {
+    if v == "platform" {
+        return Ok(None);
+    }
+    match v.parse::<u32>() {
+        Ok(b) if (2..=16).contains(&b) => Ok(Some(b)),
+        _ => Err(format!("'{v}' bits: choose 'platform' or 2 to 16")),
+    }
+}
 
 /// The option with this URL key.
 pub fn option_by_url(key: &str) -> Option<&'static SettingOption> {

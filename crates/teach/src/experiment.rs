@@ -23,7 +23,7 @@ pub const SWEEPS: &[(&str, &[(&str, &str)])] = &[
 ];
 
 /// One experiment: how it is quantized and what the page shows of it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Experiment {
     /// Bundled sample name (`None`: nothing open, or the user's own file).
     pub sample: Option<String>,
@@ -45,23 +45,6 @@ pub struct Experiment {
     pub compare: Option<String>,
     /// Side-by-side sweep of one setting (a key of [`SWEEPS`]).
     pub sweep: Option<String>,
-}
-
-impl Default for Experiment {
-    fn default() -> Self {
-        Self {
-            sample: None,
-            settings: SessionSettings::default(),
-            pass: None,
-            op: None,
-            tqc: None,
-            seed: 0,
-            lesson: None,
-            hide: Vec::new(),
-            compare: None,
-            sweep: None,
-        }
-    }
 }
 
 /// The settings a link starts from: PPQ's defaults, or for a bundled sample the settings its real-PPQ runs
@@ -304,8 +287,11 @@ mod tests {
                 baking: false,
                 calib_steps: Some(64),
                 keep_float: vec!["conv 1".into(), "/c2/Conv".into()],
-                bias_correct: false,
-                lsq_optimization: false,
+                bias_correct: true,
+                lsq_optimization: true,
+                lsq_steps: 50,
+                weight_bits: Some(4),
+                activation_bits: None,
             },
             pass: Some(5),
             op: Some("add & co/ü".into()),
@@ -423,12 +409,10 @@ mod tests {
         assert_eq!(d.to_hash(), "#m=b_residual&obs=platform&steps=32");
         assert_eq!(Experiment::from_hash(&d.to_hash()).0, d);
         // the link's keys and the CLI's flags come from one table
-        assert_eq!(Experiment::from_hash("#p=PPL_DSP_INT8&ew=none").0.settings.to_cli_args(), [
-            "--platform",
-            "PPL_DSP_INT8",
-            "--elementwise-alignment",
-            "none"
-        ]);
+        assert_eq!(
+            Experiment::from_hash("#p=PPL_DSP_INT8&ew=none").0.settings.to_cli_args(),
+            ["--platform", "PPL_DSP_INT8", "--elementwise-alignment", "none"]
+        );
     }
 
     #[test]

@@ -63,10 +63,20 @@ pub struct ExperimentReport {
 
 /// The runs an experiment needs, main run first; a bad override is an error naming it.
 pub fn plan(exp: &Experiment) -> Result<Vec<PlannedRun>, String> {
-    let mut runs = vec![PlannedRun { role: Role::Main, label: exp.label(), overrides: String::new(), settings: exp.settings.clone() }];
+    let mut runs = vec![PlannedRun {
+        role: Role::Main,
+        label: exp.label(),
+        overrides: String::new(),
+        settings: exp.settings.clone(),
+    }];
     if exp.settings.quirks == Quirks::Faithful {
         let settings = SessionSettings { quirks: Quirks::Fixed, ..exp.settings.clone() };
-        runs.push(PlannedRun { role: Role::Fixed, label: "quirks fixed".into(), overrides: "q:fixed".into(), settings });
+        runs.push(PlannedRun {
+            role: Role::Fixed,
+            label: "quirks fixed".into(),
+            overrides: "q:fixed".into(),
+            settings,
+        });
     }
     let variant = |role: Role, label: &str, overrides: &str| -> Result<PlannedRun, String> {
         let (e, warnings) = exp.with_overrides(overrides);

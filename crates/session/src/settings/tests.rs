@@ -5,7 +5,8 @@ use proptest::prelude::*;
 #[test]
 fn every_option_has_one_url_key_and_one_flag() {
     let mut urls: Vec<&str> = OPTIONS.iter().map(|o| o.url).collect();
-    let mut flags: Vec<&str> = OPTIONS.iter().flat_map(|o| std::iter::once(o.flag).chain(o.aliases.iter().copied())).collect();
+    let mut flags: Vec<&str> =
+        OPTIONS.iter().flat_map(|o| std::iter::once(o.flag).chain(o.aliases.iter().copied())).collect();
     let (nu, nf) = (urls.len(), flags.len());
     urls.sort_unstable();
     urls.dedup();
@@ -81,8 +82,13 @@ fn the_quantization_setting_follows_the_options() {
     assert!(!q.quantize_alignment_setting.force_overlap && !q.quantize_parameter_setting.baking_parameter);
     s.set_by_url("sm", "0.6.5").unwrap();
     assert_eq!(quantization_setting(&s, 16).unwrap().1.state_model, StateModel::Ppq065);
-    s.bias_correct = true;
-    assert!(quantization_setting(&s, 16).unwrap_err().contains("bias_correct"), "refused, never ignored");
+    for (k, v) in [("bc", "1"), ("lsq", "1"), ("lsqs", "20"), ("wb", "4"), ("ab", "platform")] {
+        s.set_by_url(k, v).unwrap();
+    }
+    let q = quantization_setting(&s, 16).unwrap().1;
+    assert!(q.bias_correct && q.lsq_optimization);
+    assert_eq!(q.lsq_optimization_setting.steps, 20);
+    assert_eq!((q.bit_width.weight_bits, q.bit_width.activation_bits), (Some(4), None));
 }
 
 /// Settings drawn through the table: each option takes one of its values (or a number / op list).
@@ -97,6 +103,7 @@ fn arb_settings() -> impl Strategy<Value = SessionSettings> {
                 "calib_steps" if steps == 8 => "all".into(),
                 "calib_steps" => steps.to_string(),
                 "keep_float" => names.join(","),
+                "lsq_steps" => (steps * 3).to_string(),
                 _ => values[pick.index(values.len())].clone(),
             };
             (o.set)(&mut s, &text).unwrap();

@@ -2,9 +2,9 @@
 //! the quirk notes: TQCs whose result under `quirks = faithful` changes under `fixed`, with the value under
 //! `fixed`. Both only show what [`ppq_teach::compare::diff`] found between two pipeline runs.
 
+use super::cells::{self, Key, Row, SortTable};
+use ppq_pipeline::analysis::{LayerError, OutputError};
 use ppq_teach::compare::{TqcDiff, likely_quirks, scale_text};
-use ppq_teach::run::OutputError;
-use ppq_teach::teach::LayerSnr;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -25,36 +25,47 @@ pub struct CompareProps {
     pub on_pick: Callback<(String, String)>,
     /// PPQ's per-layer SNR of the left and the right run (measured in the teaching worker).
     #[prop_or_default]
-    pub layers: Rc<(Vec<LayerSnr>, Vec<LayerSnr>)>,
+    pub layers: Rc<(Vec<LayerError>, Vec<LayerError>)>,
 }
 
-/// Per-layer SNR, left against right, as percentages.
-fn layer_table(layers: &(Vec<LayerSnr>, Vec<LayerSnr>)) -> Html {
+/// Per-layer SNR in dB, left against right, with the change; sortable.
+fn layer_table(layers: &(Vec<LayerError>, Vec<LayerError>)) -> Html {
     let (left, right) = layers;
     if left.is_empty() {
         return html! {};
     }
+    let db = ppq_pipeline::analysis::snr_db;
+    let rows: Vec<Row> = left
+        .iter()
+        .map(|l| {
+            let r = right.iter().find(|r| r.op == l.op).map(|r| r.snr);
+            let change = r.map(|r| db(r) - db(l.snr)).unwrap_or(f64::NAN);
+            Row {
+                keys: vec![
+                    Key::Text(l.op.clone()),
+                    Key::Num(db(l.snr)),
+                    Key::Num(r.map_or(f64::NAN, db)),
+                    Key::Num(change),
+                ],
+                html: html! {
+                    <tr data-op={l.op.clone()}>
+                        <td>{ cells::name(&l.op) }</td>
+                        <td class="num">{ cells::db(l.snr) }</td>
+                        <td class="num">{ r.map_or_else(|| html! { "—" }, cells::db) }</td>
+                        <td class="num">{ r.map(|r| cells::db_delta(r, l.snr)).unwrap_or_default() }</td>
+                    </tr>
+                },
+            }
+        })
+        .collect();
     html! {
-        <table id="compare-layers" class="compare-layers">
-            <thead><tr><th>{ "layer SNR (noise / signal)" }</th><th>{ "left" }</th><th>{ "right" }</th></tr></thead>
-            <tbody>
-                { for left.iter().map(|l| {
-                    let r = right.iter().find(|r| r.op == l.op).map(|r| r.snr);
-                    html! {
-                        <tr data-op={l.op.clone()}>
-                            <td><code>{ &l.op }</code></td>
-                            <td class="num">{ format!("{:.3} %", l.snr * 100.0) }</td>
-                            <td class="num">{ r.map_or("—".into(), |r| format!("{:.3} %", r * 100.0)) }</td>
-                        </tr>
-                    }
-                }) }
-            </tbody>
-        </table>
+        <SortTable id="compare-layers" class="compare-layers"
+            columns={vec![("layer", false), ("left SNR", true), ("right SNR", true), ("change", true)]} {rows} />
     }
 }
 
-fn errors(out: &[OutputError]) -> String {
-    out.iter().map(|o| format!("{}: {:.3} %", o.name, o.relative * 100.0)).collect::<Vec<_>>().join(", ")
+fn errors(out: &[OutputError]) -> Html {
+    html! { { for out.iter().map(|o| html! { <span data-snr={o.snr.to_string()}>{ cells::name(&o.var) }{ ": " }{ cells::db(o.snr) }{ " " }</span> }) } }
 }
 
 /// Two columns: the left run and the right run.
@@ -93,7 +104,7 @@ pub fn compare_view(p: &CompareProps) -> Html {
                             html! {
                                 <tr class="diff-row" data-tqc={d.id.clone()}>
                                     <td><button class="link" onclick={Callback::from(move |_| cb.emit((op.clone(), id.clone())))}>
-                                        <code>{ &d.id }</code></button></td>
+                                        { cells::name(&d.id) }</button></td>
                                     <td>{ d.fields.join(", ") }</td>
                                     { cell(&d.left) }
                                     { cell(&d.right) }

@@ -2,14 +2,10 @@
 //! runs PPQ's `dequantize` (on) or `restore_quantize_state` (off) on the op, and the page shows what that did
 //! to this layer's error and to the model's output error on the calibration data.
 
-use ppq_pipeline::analysis::{LayerError, snr_db};
+use super::cells;
+use ppq_pipeline::analysis::LayerError;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// PPQ's SNR ratio as the CLI prints it: `0.001234 (29.09 dB)`.
-pub fn ratio_text(snr: f64) -> String {
-    format!("{snr:.6} ({:.2} dB)", snr_db(snr))
-}
 
 /// Properties of [`KeepFloat`].
 #[derive(Properties, PartialEq)]
@@ -54,9 +50,9 @@ pub fn keep_float(p: &KeepFloatProps) -> Html {
             } }</p>
             <dl class="errors">
                 <dt>{ "This layer's error (output 0 vs fp32)" }</dt>
-                <dd id="layer-error">{ p.layer.as_ref().map_or_else(|| "— (no float output)".to_string(), |l| ratio_text(l.snr)) }</dd>
+                <dd id="layer-error">{ p.layer.as_ref().map_or_else(|| html! { "— (no float output)" }, |l| cells::db(l.snr)) }</dd>
                 <dt>{ "Model output error (calibration data)" }</dt>
-                <dd id="keep-float-output-error">{ p.output.map_or_else(|| "—".to_string(), ratio_text) }</dd>
+                <dd id="keep-float-output-error">{ p.output.map_or_else(|| html! { "—" }, cells::db) }</dd>
             </dl>
         </section>
     }

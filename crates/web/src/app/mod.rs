@@ -4,9 +4,9 @@
 
 mod analysis;
 mod baking_panel;
+mod cells;
 pub(crate) mod colors;
 mod compare_view;
-mod experiment_panel;
 mod graph_view;
 mod histogram;
 mod image_calib;
@@ -19,6 +19,7 @@ mod model;
 mod pipeline_panel;
 mod runner;
 mod sensitivity_view;
+mod settings_panel;
 mod snr_view;
 mod stepper;
 mod sweep_view;
@@ -31,7 +32,6 @@ mod views;
 mod weight_ranges;
 
 use compare_view::{CompareView, QuirkNotes};
-use experiment_panel::ExperimentPanel;
 use graph_view::GraphView;
 use inspector::Inspector;
 use legend::Legend;
@@ -40,15 +40,16 @@ use loader::Manifest;
 use model::{DiffRow, ResultView, ViewModel, diff_results, parse_graph};
 use pipeline_panel::{Command, PipelinePanel, RunSummary, Source};
 use ppq_graph::BaseGraph;
+use ppq_pipeline::analysis::OutputError;
 use ppq_session as session;
 use ppq_session::SessionSettings;
 use ppq_session::calib::{CalibData, calib_from_json, calib_from_npy};
 use ppq_session::status;
 use ppq_teach::compare::TqcDiff;
 use ppq_teach::experiment::Experiment;
-use ppq_teach::run::OutputError;
 use ppq_worker::protocol::{CalibSource, Request, Response, RunState};
 use runner::WorkerHandle;
+use settings_panel::SettingsPanel;
 use std::rc::Rc;
 use stepper::Stepper;
 use toolbar::Toolbar;
@@ -73,7 +74,6 @@ pub struct Opened {
     graph: BaseGraph,
     ppq: Option<ResultView>,
     calib: Option<(CalibSource, String, usize)>,
-    platform: Option<String>,
 }
 
 /// What the inspector shows.
@@ -99,8 +99,6 @@ pub enum Msg {
     Loaded(Box<Result<Opened, String>>),
     /// The worker answered.
     Worker(Box<Response>),
-    /// New pipeline settings.
-    Settings(SessionSettings),
     /// New seed for random calibration data.
     Seed(u64),
     /// Read calibration files (one `.json` / `.npy`, or PNG/JPEG images).
@@ -131,9 +129,7 @@ pub enum Msg {
     GotoHash(String),
     /// The sample of the experiment with this key is fetched and its graph prepared: post it to the worker.
     Fetched(String, Box<Result<teach_runner::Fetched, String>>),
-    /// The teaching worker answered.
-    Teacher(Box<Response>),
-    /// A run of the experiment with this key finished (in the teaching worker, see [`teach_runner`]).
+    /// The runs of the experiment with this key finished (in the worker, see [`teach_runner`]).
     Ran(String, Box<Result<RunBundle, String>>),
     /// Open the Learn panel on a lesson (None: the lesson list).
     Learn(Option<String>),
@@ -156,8 +152,8 @@ pub struct RunBundle {
 }
 
 /// The key of everything that needs a rerun (settings, sample, comparison).
-fn run_key(e: &Experiment) -> String {
-    format!("{}|{}|{}", e.run_key(), e.compare.as_deref().unwrap_or(""), e.sweep.as_deref().unwrap_or(""))
+fn run_key(e: &Experiment, calib_gen: u64) -> String {
+    format!("{}|{}|{}|{calib_gen}", e.run_key(), e.compare.as_deref().unwrap_or(""), e.sweep.as_deref().unwrap_or(""))
 }
 
 /// The root component: header with the open controls, the graph with its legend and pass stepper, the TQC
@@ -178,8 +174,11 @@ pub struct App {
     calib: Option<(CalibSource, String, usize)>,
     images: image_calib::ImageCalib,
     seed: Option<u64>,
-    settings: SessionSettings,
-    platforms: Rc<Vec<&'static str>>,
+    /// Calibration data the user loaded for the open sample (instead of its bundled data), and a counter
+    /// that changes with it, so the experiment reruns on it.
+    user_calib: Option<(CalibSource, String, usize)>,
+    calib_gen: u64,
+    /// The one worker: the pipeline panel's session and the experiments' runs.
     worker: Option<WorkerHandle>,
     /// Generation of (model, calibration, settings); the worker holds generation `worker_gen`.
     generation: u64,
@@ -203,10 +202,9 @@ pub struct App {
     learn: bool,
     scroll: bool,
     analysis: analysis::Analysis,
-    /// The teaching worker, the key it is running, and the fetched sample of the pending key.
-    teacher: Option<WorkerHandle>,
-    teaching: Option<String>,
-    fetched: Option<(String, teach_runner::Fetched)>,
+    /// The experiment whose runs are in the worker, and the one waiting for it.
+    in_flight: Option<teach_runner::InFlight>,
+    waiting: Option<(String, teach_runner::Fetched)>,
     extras: Rc<teach_runner::Extras>,
     _hash: url_state::HashListener,
 }
@@ -240,9 +238,8 @@ impl Component for App {
             quirks: Rc::new(Vec::new()),
             scroll: true,
             analysis: analysis::Analysis::default(),
-            teacher: None,
-            teaching: None,
-            fetched: None,
+            in_flight: None,
+            waiting: None,
             extras: Rc::default(),
             _hash: url_state::HashListener::new(move |h| link.send_message(Msg::HashChanged(h))),
             manifest: None,
@@ -260,8 +257,8 @@ impl Component for App {
             calib: None,
             images: image_calib::ImageCalib::default(),
             seed: None,
-            settings: SessionSettings::default(),
-            platforms: Rc::new(session::platforms()),
+            user_calib: None,
+            calib_gen: 0,
             worker: WorkerHandle::spawn(ctx.link()).ok(),
             generation: 0,
             worker_gen: None,
@@ -291,14 +288,17 @@ impl Component for App {
                 self.selected = Selection::None;
                 self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
                 // The URL follows; real PPQ's result stands for our default run of this sample and platform.
-                let exp = Experiment {
-                    sample: Some(name.clone()),
-                    platform: run.as_ref().map(|r| r.platform.clone()).unwrap_or_else(|| "TRT_INT8".into()),
+                let mut exp = Experiment {
                     lesson: self.exp.lesson.clone(),
                     hide: self.exp.hide.clone(),
-                    ..Experiment::default()
+                    ..Experiment::for_sample(&name)
                 };
-                self.loaded_key = Some(run_key(&exp));
+                if let Some(r) = &run {
+                    exp.settings.platform = r.platform.clone();
+                }
+                self.user_calib = None;
+                self.calib_gen += 1;
+                self.loaded_key = Some(run_key(&exp, self.calib_gen));
                 self.pending_key = None;
                 self.outputs.clear();
                 self.calibration.clear();
@@ -328,8 +328,7 @@ impl Component for App {
                             None => None,
                         };
                         let graph = parse_graph(&sample.name, &bytes).await?;
-                        let platform = run.map(|r| r.platform);
-                        Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, platform })
+                        Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib })
                     }
                     .await;
                     Msg::Loaded(Box::new(result))
@@ -346,7 +345,6 @@ impl Component for App {
                             graph,
                             ppq: None,
                             calib: None,
-                            platform: None,
                         }),
                         Err(e) => Err(e),
                     };
@@ -360,11 +358,14 @@ impl Component for App {
                         if o.ppq.is_none() {
                             // a user's file is not in the URL
                             self.loaded_key = None;
+                            // the settings on screen stay: they are the user's choices, not the sample's
                             self.exp = Experiment {
                                 lesson: self.exp.lesson.clone(),
                                 hide: self.exp.hide.clone(),
+                                settings: self.exp.settings.clone(),
                                 ..Experiment::default()
                             };
+                            self.user_calib = None;
                             url_state::push(&self.exp.to_hash());
                         }
                         self.opened(ctx, o);
@@ -433,7 +434,7 @@ impl Component for App {
                 self.busy = None;
                 match *result {
                     Ok(b) => {
-                        self.sample = self.exp.sample.clone().map(|s| (s, self.exp.platform.clone()));
+                        self.sample = self.exp.sample.clone().map(|s| (s, self.exp.settings.platform.clone()));
                         self.doc = Some(Rc::new(b.doc));
                         self.outputs = b.outputs;
                         self.calibration = b.calibration;
@@ -453,7 +454,6 @@ impl Component for App {
                 }
             }
             Msg::Fetched(key, result) => return self.on_fetched(ctx, key, *result),
-            Msg::Teacher(r) => return self.on_teacher(ctx, *r),
             Msg::Learn(lesson) => {
                 self.learn = true;
                 let exp = Experiment { lesson, ..self.exp.clone() };
@@ -474,13 +474,20 @@ impl Component for App {
                 self.dragging = d;
             }
             Msg::DismissError => self.error = None,
-            Msg::Worker(r) => self.on_worker(ctx, *r),
-            Msg::Settings(s) => {
-                if s == self.settings {
-                    return false;
+            Msg::Worker(r) => {
+                if matches!(*r, Response::Report { .. }) {
+                    return self.on_experiment_response(ctx, *r);
                 }
-                self.settings = s;
-                self.invalidate();
+                self.on_worker(ctx, *r)
+            }
+            Msg::Seed(seed) if self.exp.sample.is_some() => {
+                // a sample's data is part of its experiment: 0 is the bundled data, any other seed random inputs
+                let exp = Experiment { seed: u32::try_from(seed).unwrap_or(u32::MAX), pass: None, ..self.exp.clone() };
+                self.images.clear();
+                self.user_calib = None;
+                self.calib_gen += 1;
+                url_state::push(&exp.to_hash());
+                return false;
             }
             Msg::Seed(seed) => {
                 self.images.clear();
@@ -540,9 +547,17 @@ impl Component for App {
                 if !matches!(c.0, CalibSource::Images { .. }) {
                     self.images.clear();
                 }
-                self.calib = Some(c);
                 self.seed = None;
-                self.settings.steps = None;
+                if self.exp.sample.is_some() {
+                    // the sample's experiment reruns on the user's data
+                    self.user_calib = Some(c.clone());
+                    self.calib_gen += 1;
+                    self.calib = Some(c);
+                    self.invalidate();
+                    self.apply(ctx, self.exp.clone());
+                    return true;
+                }
+                self.calib = Some(c);
                 self.invalidate();
             }
             Msg::CalibLoaded(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
@@ -595,9 +610,10 @@ impl Component for App {
                     }
                 </header>
                 { self.view_banner(ctx) }
-                if self.doc.is_some() && self.exp.sample.is_some() {
-                    <ExperimentPanel exp={self.exp.clone()} outputs={self.outputs.clone()} calibration={self.calibration.clone()}
+                if self.doc.is_some() {
+                    <SettingsPanel exp={self.exp.clone()} outputs={self.outputs.clone()}
                         hide_compare={self.exp.hides("compare")} hide_settings={self.exp.hides("settings")}
+                        sample={self.exp.sample.is_some()} busy={self.pending > 0}
                         on_change={link.callback(Msg::Goto)} />
                 }
                 <div class={classes!("body", self.learn.then_some("with-learn"))}>
@@ -637,6 +653,10 @@ impl App {
         if exp.tqc != self.exp.tqc {
             self.scroll = true;
         }
+        if exp.settings != self.exp.settings || exp.seed != self.exp.seed {
+            // the pipeline panel's session was made with other choices: it no longer applies
+            self.invalidate();
+        }
         self.exp = exp;
         if self.manifest.is_none() {
             return; // applied again when the manifest arrives
@@ -650,7 +670,7 @@ impl App {
         if self.exp.sample.is_none() {
             return; // the user's own file (or nothing) stays as it is
         }
-        let key = run_key(&self.exp);
+        let key = run_key(&self.exp, self.calib_gen);
         if self.loaded_key.as_ref() == Some(&key) {
             self.pending_key = None;
             self.sync_view();
@@ -705,10 +725,6 @@ impl App {
         if o.ppq.is_none() {
             self.sample = None;
         }
-        if let Some(p) = &o.platform {
-            self.settings.platform = p.clone();
-        }
-        self.settings.steps = None;
         self.images.clear();
         self.seed = if o.calib.is_some() { None } else { Some(0) };
         self.calib = Some(o.calib.unwrap_or_else(|| random_calib(0)));
@@ -743,6 +759,7 @@ impl App {
 
     fn restart_worker(&mut self, ctx: &Context<Self>) {
         self.worker = None; // dropping terminates it
+        self.fail_in_flight(ctx, "the run was stopped");
         self.worker = WorkerHandle::spawn(ctx.link()).map_err(|e| self.error = Some(e)).ok();
         self.worker_gen = None;
         self.pending = 0;
@@ -783,7 +800,7 @@ impl App {
                 name: self.doc_name.clone(),
                 model: bytes.to_vec(),
                 calib,
-                settings: self.settings.clone(),
+                settings: self.exp.settings.clone(),
             };
             self.post(&load);
             self.worker_gen = Some(self.generation);
@@ -806,7 +823,7 @@ impl App {
 
     fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
         match r {
-            Response::Hello | Response::Experiment(_) => {}
+            Response::Hello | Response::Report { .. } => {}
             Response::CalibChecked { ticket, result } => match self.images.answer(ticket, result) {
                 Some(Ok(c)) => ctx.link().send_message(Msg::CalibLoaded(Ok(c))),
                 Some(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
@@ -838,6 +855,7 @@ impl App {
                 }
             }
             Response::Crashed(e) => {
+                self.fail_in_flight(ctx, &e);
                 self.restart_worker(ctx);
                 if let Some((run, _)) = self.ours.take() {
                     runner::revoke(&run.downloads);
@@ -852,11 +870,8 @@ impl App {
     fn take_state(&mut self, s: RunState) {
         self.analysis.on_state(&s);
         let label = format!(
-            "Ours: {} · {} · {} · {} · {} samples · pass {} of {}",
-            s.settings.platform,
-            s.settings.state_model,
-            s.settings.observer,
-            s.settings.quirks,
+            "Ours: {} · {} samples · pass {} of {}",
+            s.settings.label(&SessionSettings::default()),
             s.samples,
             s.position,
             s.passes.len()
@@ -891,10 +906,14 @@ impl App {
         self.request_stats();
     }
 
-    /// Whether the real-PPQ result was made with our current platform and observer.
+    /// Whether the real-PPQ result was made with our current settings: the sample's baseline (minmax, one
+    /// pass over its data, PPQ 0.6.6) on its platform, with its bundled data.
     fn comparable(&self) -> bool {
-        let ppq_platform = self.ppq.as_ref().and_then(|r| r.tqcs.first()).map(|t| t.platform.as_str());
-        ppq_platform == Some(self.settings.platform.as_str()) && self.settings.observer == "minmax"
+        let Some(ppq_platform) = self.ppq.as_ref().and_then(|r| r.tqcs.first()).map(|t| t.platform.clone()) else {
+            return false;
+        };
+        let want = SessionSettings { platform: ppq_platform, ..ppq_teach::experiment::baseline(Some("sample")) };
+        self.exp.settings == want && self.exp.seed == 0 && self.user_calib.is_none()
     }
 
     fn diff_note(&self) -> Option<String> {
@@ -902,7 +921,10 @@ impl App {
         self.ours.as_ref()?;
         if !self.comparable() {
             let p = ppq.tqcs.first().map_or("?", |t| t.platform.as_str());
-            return Some(format!("Real PPQ's bundled result is {p} · minmax: choose those to compare."));
+            return Some(format!(
+                "Real PPQ's bundled result is {p} · minmax · all calibration samples once, on the bundled data: \
+                 choose those settings to compare."
+            ));
         }
         Some("Run every pass to compare with real PPQ.".into())
     }

@@ -1,14 +1,14 @@
-//! The pipeline panel: settings (platform, state model, quirks, observer, calibration steps and data), the
+//! The pipeline panel: the calibration data (with its sample count and the steps the settings give), the
 //! Run all / Step / Reset / Cancel buttons with a progress bar, the pass list with the current position,
 //! the transitions of the last pass (with a small state-machine diagram), the differences with real PPQ,
 //! and the export downloads. Everything shown comes from the worker's [`RunState`].
 
+use super::cells;
 use super::colors::{state_color, state_text_color};
 use super::model::DiffRow;
-use ppq_session::{OBSERVERS, SessionSettings};
 use ppq_worker::protocol::PassView;
 use std::rc::Rc;
-use web_sys::{Event, File, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Event, File, HtmlInputElement};
 use yew::prelude::*;
 
 /// Which result the graph shows.
@@ -64,14 +64,10 @@ pub struct RunSummary {
 /// Properties of [`PipelinePanel`].
 #[derive(Properties, PartialEq)]
 pub struct PipelinePanelProps {
-    /// Current settings.
-    pub settings: SessionSettings,
-    /// Platforms to offer.
-    pub platforms: Rc<Vec<&'static str>>,
-    /// Where the calibration data comes from (shown).
+    /// Where the calibration data comes from, with its sample count (shown).
     pub calib_label: String,
-    /// Samples available (for the steps bound).
-    pub available: usize,
+    /// The calibration steps the settings give on these samples (or why they cannot).
+    pub steps: String,
     /// True when the user may pick random data's seed.
     pub random: Option<u64>,
     /// Our run, once the worker answered.
@@ -86,8 +82,6 @@ pub struct PipelinePanelProps {
     pub diff: Option<Rc<Vec<DiffRow>>>,
     /// Why no diff is shown.
     pub diff_note: Option<String>,
-    /// Settings changed.
-    pub on_settings: Callback<SessionSettings>,
     /// Seed of random calibration data changed.
     pub on_seed: Callback<u64>,
     /// Calibration files were chosen (one `.json` / `.npy`, or PNG/JPEG images).
@@ -101,26 +95,9 @@ pub struct PipelinePanelProps {
     pub on_source: Callback<Source>,
 }
 
-fn select_cb<F: Fn(&mut SessionSettings, String) + 'static>(p: &PipelinePanelProps, f: F) -> Callback<Event> {
-    let cb = p.on_settings.clone();
-    let cur = p.settings.clone();
-    Callback::from(move |e: Event| {
-        let value = e
-            .target_dyn_into::<HtmlSelectElement>()
-            .map(|s| s.value())
-            .or_else(|| e.target_dyn_into::<HtmlInputElement>().map(|i| i.value()));
-        if let Some(v) = value {
-            let mut s = cur.clone();
-            f(&mut s, v);
-            cb.emit(s);
-        }
-    })
-}
-
 /// The panel.
 #[function_component(PipelinePanel)]
 pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
-    let s = &p.settings;
     let busy = p.progress.is_some();
     let cmd = |c: Command| {
         let cb = p.on_command.clone();
@@ -128,8 +105,6 @@ pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
     };
     let finished = p.run.as_ref().is_some_and(|r| r.position >= r.passes.len() && !r.passes.is_empty());
     let position = p.run.as_ref().map_or(0, |r| r.position);
-    let steps_value = s.steps.unwrap_or(p.available).to_string();
-    let on_steps = select_cb(p, |s, v| s.steps = v.trim().parse::<usize>().ok());
     let on_seed = {
         let cb = p.on_seed.clone();
         Callback::from(move |e: Event| {
@@ -166,47 +141,13 @@ pub fn pipeline_panel(p: &PipelinePanelProps) -> Html {
     html! {
         <aside id="pipeline-panel" class="pipeline-panel" aria-label="Pipeline">
             <h2>{ "Quantize in this page" }</h2>
-            <fieldset class="settings" disabled={busy}>
-                <label class="field">
-                    <span>{ "Platform" }</span>
-                    <select id="set-platform" onchange={select_cb(p, |s, v| s.platform = v)}>
-                        { for p.platforms.iter().map(|pl| html! {
-                            <option value={*pl} selected={s.platform == *pl}>{ *pl }</option>
-                        }) }
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{ "State model" }</span>
-                    <select id="set-state-model" onchange={select_cb(p, |s, v| s.state_model = v)}>
-                        <option value="ppq-0.6.6" selected=true>{ "ppq-0.6.6" }</option>
-                        <option value="ppq-0.6.5" disabled=true>{ "ppq-0.6.5 (not yet: coming with the classic pipeline)" }</option>
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{ "Quirks" }</span>
-                    <select id="set-quirks" onchange={select_cb(p, |s, v| s.quirks = v)}>
-                        <option value="faithful" selected={s.quirks == "faithful"}>{ "faithful (as PPQ)" }</option>
-                        <option value="fixed" selected={s.quirks == "fixed"}>{ "fixed" }</option>
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{ "Observer" }</span>
-                    <select id="set-observer" onchange={select_cb(p, |s, v| s.observer = v)}>
-                        { for OBSERVERS.iter().map(|o| html! {
-                            <option value={*o} selected={s.observer == *o}>{ *o }</option>
-                        }) }
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{ format!("Calib steps (8–{})", p.available.min(512)) }</span>
-                    <input id="set-steps" type="number" min="8" max={p.available.min(512).to_string()}
-                        value={steps_value} onchange={on_steps} />
-                </label>
+            <fieldset class="calibration" disabled={busy}>
                 <div class="field calib">
                     <span>{ "Calibration data" }</span>
                     <span id="calib-label" class="calib-label">{ &p.calib_label }</span>
+                    <span id="calib-steps" class="muted small">{ &p.steps }</span>
                     if let Some(seed) = p.random {
-                        <label class="inline">{ "seed " }
+                        <label class="inline" title="0: the sample's bundled data; any other number: random inputs">{ "seed " }
                             <input id="set-seed" type="number" min="0" value={seed.to_string()} onchange={on_seed} />
                         </label>
                     }
@@ -354,7 +295,7 @@ fn view_transitions(p: &PipelinePanelProps) -> Html {
                 <tbody>
                     { for run.ran.iter().flat_map(|r| r.transitions.iter().map(move |t| (r, t))).take(200).map(|(r, t)| html! {
                         <tr data-tqc={t.tqc.clone()} title={r.pass.clone()}>
-                            <td><code>{ &t.tqc }</code></td>
+                            <td>{ cells::name(&t.tqc) }</td>
                             <td class="states">{ format!("{} → {}", t.from, t.to) }</td>
                             <td class="muted">{ &t.reason }</td>
                         </tr>
@@ -380,7 +321,7 @@ fn view_diff(p: &PipelinePanelProps) -> Html {
                         <thead><tr><th>{ "TQC" }</th><th>{ "field" }</th><th>{ "ours" }</th><th>{ "PPQ" }</th></tr></thead>
                         <tbody>
                             { for rows.iter().take(100).map(|d| html! {
-                                <tr><td><code>{ &d.id }</code></td><td>{ d.field }</td><td>{ &d.ours }</td><td>{ &d.ppq }</td></tr>
+                                <tr><td>{ cells::name(&d.id) }</td><td>{ d.field }</td><td>{ &d.ours }</td><td>{ &d.ppq }</td></tr>
                             }) }
                         </tbody>
                     </table>

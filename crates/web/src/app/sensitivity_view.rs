@@ -2,9 +2,45 @@
 //! the calibration data, and ranks the ops (`pipeline::analysis::sensitivity_with_progress`, the CLI's
 //! `analyse`). A progress bar and a cancel button while it runs; the ranked table after; a row selects its op.
 
+use super::cells::{self, Key, Row, SortTable};
+use ppq_pipeline::analysis::snr_db;
 use ppq_worker::protocol::SensitivityView;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// The ranking's rows: rank, op, type, output SNR with only this op in float, and the gain in dB.
+fn rows(p: &SensitivityProps) -> Vec<Row> {
+    let Some(r) = &p.result else { return Vec::new() };
+    let base = r.report.quantized_output_snr;
+    r.report
+        .ranking
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let (cb, op) = (p.on_pick.clone(), o.op.clone());
+            let gain = snr_db(o.output_snr_when_float) - snr_db(base);
+            Row {
+                keys: vec![
+                    Key::Num(-(i as f64)),
+                    Key::Text(o.op.clone()),
+                    Key::Text(o.op_type.clone()),
+                    Key::Num(snr_db(o.output_snr_when_float)),
+                    Key::Num(gain),
+                ],
+                html: html! {
+                    <tr data-op={o.op.clone()} data-improvement={o.improvement.to_string()} onclick={Callback::from(move |_| cb.emit(op.clone()))}>
+                        <td class="num rank">{ i + 1 }</td>
+                        <td><button class="link">{ cells::name(&o.op) }</button></td>
+                        <td class="muted type">{ &o.op_type }</td>
+                        <td class="num when-float">{ cells::db(o.output_snr_when_float) }</td>
+                        <td class="num improvement" title={format!("noise/signal ratio reduced by {:.6}", o.improvement)}>
+                            { if gain.is_finite() { format!("{gain:+.1} dB") } else { "∞".into() } }</td>
+                    </tr>
+                },
+            }
+        })
+        .collect()
+}
 
 /// Properties of [`SensitivityPanel`].
 #[derive(Properties, PartialEq)]
@@ -50,30 +86,14 @@ pub fn sensitivity_panel(p: &SensitivityProps) -> Html {
             }
             if let Some(r) = &p.result {
                 <p class="small">{ "Fully quantized output error: " }
-                    <strong id="sensitivity-baseline">{ format!("{:.6}", r.report.quantized_output_snr) }</strong>
+                    <strong id="sensitivity-baseline">{ cells::db(r.report.quantized_output_snr) }</strong>
                     if !r.kept_float.is_empty() {
                         <span class="muted">{ format!(" (with {} kept in float)", r.kept_float.join(", ")) }</span>
                     }
                 </p>
-                <table id="sensitivity-table" class="analysis-table">
-                    <thead><tr><th class="num rank">{ "#" }</th><th>{ "op" }</th><th class="type">{ "type" }</th>
-                        <th class="num" title="model output error with only this op kept in float">{ "error if float" }</th>
-                        <th class="num" title="quantized output error minus the error if float">{ "improvement" }</th></tr></thead>
-                    <tbody>
-                        { for r.report.ranking.iter().enumerate().map(|(i, o)| {
-                            let (cb, op) = (p.on_pick.clone(), o.op.clone());
-                            html! {
-                                <tr data-op={o.op.clone()} onclick={Callback::from(move |_| cb.emit(op.clone()))}>
-                                    <td class="num rank">{ i + 1 }</td>
-                                    <td><button class="link">{ &o.op }</button></td>
-                                    <td class="muted type">{ &o.op_type }</td>
-                                    <td class="num when-float">{ format!("{:.6}", o.output_snr_when_float) }</td>
-                                    <td class="num improvement">{ format!("{:.6}", o.improvement) }</td>
-                                </tr>
-                            }
-                        }) }
-                    </tbody>
-                </table>
+                <SortTable id="sensitivity-table" class="analysis-table"
+                    columns={vec![("#", true), ("op", false), ("type", false), ("SNR if float", true), ("gain", true)]}
+                    rows={rows(p)} />
             }
         </details>
     }

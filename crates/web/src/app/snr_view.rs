@@ -2,7 +2,7 @@
 //! the model output error, a table with one row per quantized layer (PPQ's SNR ratio and in dB, from
 //! `pipeline::analysis::graphwise_error` in the worker), and the switch that colours the graph by it.
 
-use super::keep_float::ratio_text;
+use super::cells::{self, Key, Row, SortTable};
 use ppq_pipeline::analysis::snr_db;
 use ppq_worker::protocol::ErrorView;
 use std::collections::HashMap;
@@ -59,11 +59,30 @@ pub fn snr_view(p: &SnrViewProps) -> Html {
         })
     };
     let out = output_error(&p.errors);
+    let rows: Vec<Row> = p
+        .errors
+        .layers
+        .iter()
+        .map(|l| {
+            let (cb, op) = (p.on_pick.clone(), l.op.clone());
+            Row {
+                keys: vec![Key::Text(l.op.clone()), Key::Text(l.op_type.clone()), Key::Num(snr_db(l.snr))],
+                html: html! {
+                    <tr data-op={l.op.clone()} data-snr={l.snr.to_string()} onclick={Callback::from(move |_| cb.emit(op.clone()))}>
+                        <td><span class="swatch" style={format!("background:{}", error_color(l.snr))}></span>
+                            <button class="link">{ cells::name(&l.op) }</button></td>
+                        <td class="muted type">{ &l.op_type }</td>
+                        <td class="num db">{ cells::db(l.snr) }</td>
+                    </tr>
+                },
+            }
+        })
+        .collect();
     html! {
         <details id="errors" class="analysis errors" open=true>
             <summary>{ "Error against fp32 (calibration data)" }</summary>
             <p class="model-error">{ "Model output error: " }
-                <strong id="model-output-error" data-snr={out.map(|v| v.to_string())}>{ out.map_or_else(|| "—".into(), ratio_text) }</strong>
+                <strong id="model-output-error" data-snr={out.map(|v| v.to_string())}>{ out.map_or_else(|| html! { "—" }, cells::db) }</strong>
             </p>
             if !p.kept.is_empty() {
                 <p id="kept-float" class="muted small">{ format!("Kept in float: {}", p.kept.join(", ")) }</p>
@@ -72,25 +91,11 @@ pub fn snr_view(p: &SnrViewProps) -> Html {
                 <input id="color-by-error" type="checkbox" checked={p.color_by_error} onchange={on_color} />
                 { " Colour the graph by error (red ≤ 10 dB … green ≥ 40 dB)" }
             </label>
-            <p class="muted small">{ "PPQ's SNR: noise power / signal power of each layer's output 0, quantized \
-                simulation against the fp32 graph, averaged over the samples (0 is perfect)." }</p>
-            <table id="snr-table" class="analysis-table">
-                <thead><tr><th>{ "op" }</th><th class="type">{ "type" }</th><th class="num">{ "SNR" }</th><th class="num db">{ "dB" }</th></tr></thead>
-                <tbody>
-                    { for p.errors.layers.iter().map(|l| {
-                        let (cb, op) = (p.on_pick.clone(), l.op.clone());
-                        html! {
-                            <tr data-op={l.op.clone()} data-snr={l.snr.to_string()} onclick={Callback::from(move |_| cb.emit(op.clone()))}>
-                                <td><span class="swatch" style={format!("background:{}", error_color(l.snr))}></span>
-                                    <button class="link">{ &l.op }</button></td>
-                                <td class="muted type">{ &l.op_type }</td>
-                                <td class="num">{ format!("{:.6}", l.snr) }</td>
-                                <td class="num db">{ format!("{:.2}", snr_db(l.snr)) }</td>
-                            </tr>
-                        }
-                    }) }
-                </tbody>
-            </table>
+            <p class="muted small">{ "Signal-to-noise of each layer's output 0, quantized simulation against the \
+                fp32 graph, averaged over the samples, in dB (higher is better; PPQ's noise/signal ratio on hover). \
+                Click a column head to sort." }</p>
+            <SortTable id="snr-table" class="analysis-table"
+                columns={vec![("op", false), ("type", false), ("SNR", true)]} {rows} />
         </details>
     }
 }

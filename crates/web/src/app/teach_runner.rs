@@ -1,18 +1,20 @@
-//! The page's side of teaching experiments (links, lesson steps): fetch the sample, prepare the graph to
-//! draw, post the run to the teaching worker (a second instance of `worker.js`, so the pipeline panel's
-//! session is never disturbed), and turn its [`ExperimentReport`] into what the page shows. No pipeline pass
-//! runs on the main thread.
+//! The page's side of an experiment on a bundled sample (a link, a lesson step, a settings change): fetch the
+//! sample, prepare the graph to draw, turn the experiment into its plan of ordinary session runs
+//! ([`ppq_teach::teach::plan`]) and post each as a `RunToEnd` to the page's one worker — the same worker and
+//! protocol as the pipeline panel — then put the answers together ([`compose`]) into what the page shows.
+//! No pipeline pass runs on the main thread. One experiment is in flight at a time: a newer one waits and
+//! replaces any other waiting one, so quick clicks through lesson steps never queue up.
 
 use super::model::{ResultView, ViewModel};
-use super::runner::WorkerHandle;
 use super::{Msg, RunBundle, loader};
 use ppq_graph::BaseGraph;
+use ppq_pipeline::analysis::LayerError;
 use ppq_pipeline::baking_view::BakingView;
-use ppq_pipeline::record::Record;
+use ppq_session::{CalibSource, RunReport};
 use ppq_teach::compare::diff;
 use ppq_teach::experiment::Experiment;
-use ppq_teach::run::prepared_graph;
-use ppq_teach::teach::{ExperimentJob, ExperimentReport, LayerSnr, VariantRun};
+use ppq_teach::run::{calib_source, prepared_graph};
+use ppq_teach::teach::{ExperimentReport, PlannedRun, VariantRun, compose, plan};
 use ppq_worker::protocol::{Request, Response};
 use yew::prelude::*;
 
@@ -30,19 +32,34 @@ pub struct Fetched {
     pub graph: BaseGraph,
 }
 
+/// An experiment whose runs are in the worker: its key, sample, plan and the answers so far.
+pub struct InFlight {
+    key: String,
+    fetched: Fetched,
+    plan: Vec<PlannedRun>,
+    answers: Vec<Option<Result<RunReport, String>>>,
+    /// The calibration data every run reads, and its label for the pipeline panel.
+    calib: CalibSource,
+    calib_label: String,
+}
+
 /// What the teaching views show besides the graph: per-layer SNR, the sweep and the baking views.
 #[derive(Debug, Default, PartialEq)]
 pub struct Extras {
     /// Per-layer SNR of the experiment.
-    pub layers: Vec<LayerSnr>,
+    pub layers: Vec<LayerError>,
     /// Per-layer SNR of the `vs` run.
-    pub compare_layers: Vec<LayerSnr>,
+    pub compare_layers: Vec<LayerError>,
     /// The sweep's columns.
     pub sweep: Vec<VariantRun>,
     /// The label of the main run.
     pub label: String,
     /// Before/after baking of every parameter.
     pub baking: Vec<BakingView>,
+    /// Calibration samples of the main run and the steps it fed.
+    pub samples: usize,
+    /// Calibration steps RuntimeCalibrationPass fed.
+    pub steps: u32,
 }
 
 /// Fetches the experiment's sample and its calibration data and prepares its graph.
@@ -54,37 +71,36 @@ pub async fn fetch(exp: Experiment) -> Result<Fetched, String> {
     Ok(Fetched { exp, name, bytes, calib_json, graph })
 }
 
-/// The worker request for `f` under `key`.
-pub fn request(key: &str, f: &Fetched) -> Request {
-    Request::Experiment(Box::new(ExperimentJob {
-        key: key.to_string(),
-        hash: f.exp.to_hash(),
-        model: f.bytes.clone(),
-        calib_json: f.calib_json.clone(),
-    }))
+/// The worker's key for run `i` of the experiment `key`.
+fn run_key(key: &str, i: usize) -> String {
+    format!("{key}#{i}")
 }
 
-/// The page's bundle from the worker's report.
+/// The page's bundle from the composed report.
 pub fn bundle(f: &Fetched, report: ExperimentReport) -> Result<RunBundle, String> {
     let exp = &f.exp;
-    let source = format!("Our pipeline: {} · {}", exp.label(), report.calibration);
-    let result = ResultView::from_json(source, &report.tqc_json, Some(&report.snapshots_json))?;
-    let records: Vec<Record> = serde_json::from_str(&report.tqc_json).map_err(|e| format!("tqc.json: {e}"))?;
+    let main = report.main;
+    let source = format!("Our pipeline: {} · {}", exp.label(), main.calibration);
+    let tqc_json = serde_json::to_string(&main.records).map_err(|e| format!("tqc.json: {e}"))?;
+    let result = ResultView::from_json(source, &tqc_json, Some(&main.snapshots_json))?;
     let doc = ViewModel::from_graph(&f.name, &f.graph, Some(result));
-    let quirks = report.fixed.as_ref().map(|fixed| diff(&records, fixed)).unwrap_or_default();
-    let compare_layers = report.compare.as_ref().map(|c| c.layers.clone()).unwrap_or_default();
+    let quirks = report.fixed.as_ref().map(|fixed| diff(&main.records, fixed)).unwrap_or_default();
+    let compare_layers = report.compare.as_ref().map(|c| c.report.layers.clone()).unwrap_or_default();
     let compare = report.compare.map(|c| {
         let (right, _) = exp.with_overrides(&c.overrides);
-        (right.label(), c.outputs, diff(&records, &c.records))
+        (right.label(), c.report.outputs, diff(&main.records, &c.report.records))
     });
+    let calibration = format!("{} · {} calibration steps", main.calibration, main.steps);
     let extras = Extras {
-        layers: report.layers,
+        layers: main.layers,
         compare_layers,
         sweep: report.sweep,
         label: exp.label(),
-        baking: report.baking,
+        baking: main.baking,
+        samples: main.samples,
+        steps: main.steps,
     };
-    Ok(RunBundle { doc, outputs: report.outputs, calibration: report.calibration, compare, quirks, extras })
+    Ok(RunBundle { doc, outputs: main.outputs, calibration, compare, quirks, extras })
 }
 
 impl super::App {
@@ -92,8 +108,7 @@ impl super::App {
         <Self as Component>::update(self, ctx, Msg::Ran(key, Box::new(result)))
     }
 
-    /// The sample of `key` is ready: post it to the teaching worker (replacing a worker busy with an older job,
-    /// so quick clicks through lesson steps never queue up).
+    /// The sample of `key` is ready: post its plan to the worker, or let it wait for the experiment in flight.
     pub(super) fn on_fetched(&mut self, ctx: &Context<Self>, key: String, result: Result<Fetched, String>) -> bool {
         if self.pending_key.as_deref() != Some(key.as_str()) {
             return false; // a newer experiment is under way
@@ -102,55 +117,98 @@ impl super::App {
             Ok(f) => f,
             Err(e) => return self.ran(ctx, key, Err(e)),
         };
-        if self.teaching.is_some() {
-            self.teacher = None; // dropping terminates it
+        if self.in_flight.is_some() {
+            self.waiting = Some((key, f));
+            return false;
         }
-        if self.teacher.is_none() {
-            match WorkerHandle::spawn_with(ctx.link(), |r| Msg::Teacher(Box::new(r))) {
-                Ok(w) => self.teacher = Some(w),
-                Err(e) => return self.ran(ctx, key, Err(e)),
+        self.post_plan(ctx, key, f)
+    }
+
+    /// Posts every planned run of `f` to the worker.
+    fn post_plan(&mut self, ctx: &Context<Self>, key: String, f: Fetched) -> bool {
+        let plan = match plan(&f.exp) {
+            Ok(p) => p,
+            Err(e) => return self.ran(ctx, key, Err(e)),
+        };
+        if self.worker.is_none() {
+            self.restart_worker(ctx);
+        }
+        // the user's own data for this sample, else what the experiment names (bundled data, or random from its seed)
+        let (calib, calib_label) = match &self.user_calib {
+            Some((c, label, _)) => (c.clone(), label.clone()),
+            None => match calib_source(&f.exp, f.calib_json.as_deref()) {
+                c @ CalibSource::Json(_) => (c, "bundled".to_string()),
+                c => (c, "random".to_string()),
+            },
+        };
+        let Some(w) = &self.worker else {
+            return self.ran(ctx, key, Err("the worker is not running; reload the page".into()));
+        };
+        for (i, run) in plan.iter().enumerate() {
+            let req = Request::RunToEnd {
+                key: run_key(&key, i),
+                model: f.bytes.clone(),
+                calib: calib.clone(),
+                settings: run.settings.clone(),
+            };
+            if let Err(e) = w.post(&req) {
+                return self.ran(ctx, key, Err(e));
             }
         }
-        let posted = self.teacher.as_ref().map(|w| w.post(&request(&key, &f)));
-        if let Some(Err(e)) = posted {
-            self.teacher = None;
-            return self.ran(ctx, key, Err(e));
-        }
-        self.teaching = Some(key.clone());
-        self.fetched = Some((key, f));
+        let answers = plan.iter().map(|_| None).collect();
+        self.in_flight = Some(InFlight { key, fetched: f, plan, answers, calib, calib_label });
         false
     }
 
-    /// An answer of the teaching worker.
-    pub(super) fn on_teacher(&mut self, ctx: &Context<Self>, r: Response) -> bool {
-        let (key, result) = match r {
-            Response::Experiment(a) => {
-                if self.teaching.as_deref() == Some(a.key.as_str()) {
-                    self.teaching = None;
-                }
-                let fetched = self.fetched.take_if(|(k, _)| *k == a.key);
-                let result = match (fetched, a.result) {
-                    (Some((_, f)), Ok(report)) => bundle(&f, report),
-                    (_, Err(e)) => Err(e),
-                    (None, Ok(_)) => return false, // an answer to a job nobody waits for
-                };
-                (a.key, result)
-            }
-            Response::Crashed(e) | Response::Error(e) => {
-                self.teacher = None;
-                self.teaching = None;
-                let Some(key) = self.pending_key.clone() else { return false };
-                (key, Err(e))
-            }
-            Response::Hello
-            | Response::Progress { .. }
-            | Response::State(_)
-            | Response::SensitivityProgress { .. }
-            | Response::Sensitivity(_)
-            | Response::OpStats(_)
-            | Response::CalibChecked { .. } => return false,
-        };
-        let name = self.exp.sample.clone().unwrap_or_default();
-        self.ran(ctx, key, result.map_err(|e| format!("{name}: {e}")))
+    /// An answer to one planned run.
+    pub(super) fn on_report(&mut self, ctx: &Context<Self>, key: String, result: Result<RunReport, String>) -> bool {
+        let Some(flight) = &mut self.in_flight else { return false };
+        let Some(i) = (0..flight.plan.len()).find(|&i| run_key(&flight.key, i) == key) else { return false };
+        flight.answers[i] = Some(result);
+        if flight.answers.iter().any(Option::is_none) {
+            return false;
+        }
+        let Some(flight) = self.in_flight.take() else { return false };
+        if let Some(Some(Ok(main))) = flight.answers.first() {
+            // the pipeline panel shows the data this run read, with its sample count
+            let label = match &self.user_calib {
+                Some((_, label, _)) => label.clone(),
+                None => format!("{}, {} samples", flight.calib_label, main.samples),
+            };
+            self.calib = Some((flight.calib.clone(), label, main.samples));
+            self.seed =
+                matches!(flight.calib, CalibSource::Random { .. }).then_some(u64::from(flight.fetched.exp.seed));
+        }
+        let answers = flight.answers.into_iter().flatten().collect();
+        let result = compose(&flight.plan, answers).and_then(|r| bundle(&flight.fetched, r));
+        let name = flight.fetched.name.clone();
+        let changed = self.ran(ctx, flight.key, result.map_err(|e| format!("{name}: {e}")));
+        let next = self.next_waiting(ctx);
+        changed || next
+    }
+
+    /// Posts the waiting experiment, if it is still the one the page wants.
+    fn next_waiting(&mut self, ctx: &Context<Self>) -> bool {
+        match self.waiting.take() {
+            Some((key, f)) if self.pending_key.as_deref() == Some(key.as_str()) => self.post_plan(ctx, key, f),
+            _ => false,
+        }
+    }
+
+    /// The worker died: the experiment in flight fails with its message (the page keeps what it shows).
+    pub(super) fn fail_in_flight(&mut self, ctx: &Context<Self>, e: &str) {
+        if let Some(flight) = self.in_flight.take() {
+            let name = flight.fetched.name.clone();
+            self.ran(ctx, flight.key, Err(format!("{name}: {e}")));
+        }
+        self.next_waiting(ctx);
+    }
+
+    /// Answers that concern experiments, from the one worker.
+    pub(super) fn on_experiment_response(&mut self, ctx: &Context<Self>, r: Response) -> bool {
+        match r {
+            Response::Report { key, result } => self.on_report(ctx, key, result.map(|b| *b)),
+            _ => false,
+        }
     }
 }

@@ -8,20 +8,26 @@ impl App {
         let link = ctx.link();
         let (calib_label, available) =
             self.calib.as_ref().map_or(("none".to_string(), 0), |(_, label, n)| (label.clone(), *n));
+        let steps = match self.exp.settings.steps_for(available) {
+            Ok(n) if available > 0 && n as usize > available => {
+                format!("{n} calibration steps: the {available} samples cycled, as PPQ cycles its dataloader")
+            }
+            Ok(n) => format!("{n} calibration steps"),
+            Err(e) => e,
+        };
+        // a sample's data is chosen by its seed (0: bundled), so the seed is always offered there
+        let random = if self.exp.sample.is_some() { Some(u64::from(self.exp.seed)) } else { self.seed };
         html! {
             <PipelinePanel
-                settings={self.settings.clone()}
-                platforms={self.platforms.clone()}
                 {calib_label}
-                {available}
-                random={self.seed}
+                {steps}
+                {random}
                 run={self.ours.as_ref().map(|(r, _)| r.clone())}
                 progress={if self.pending > 0 { self.progress.clone() } else { None }}
                 source={self.source}
                 has_ppq={self.ppq.is_some()}
                 diff={self.diff.clone()}
                 diff_note={if self.diff.is_none() { self.diff_note() } else { None }}
-                on_settings={link.callback(Msg::Settings)}
                 on_seed={link.callback(Msg::Seed)}
                 on_calib_file={link.callback(Msg::CalibFile)}
                 image_controls={self.view_image_controls(ctx)}

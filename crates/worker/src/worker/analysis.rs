@@ -87,9 +87,11 @@ mod tests {
     #[test]
     fn keep_float_switches_states_and_errors_and_back() {
         let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/digits_cnn.onnx")).unwrap();
-        let calib =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/calib/digits_cnn_calib.json"))
-                .unwrap();
+        let calib = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../www/samples/calib/digits_cnn_calib.json"
+        ))
+        .unwrap();
         let mut w = Worker::default();
         let settings = SessionSettings { calib_steps: Some(16), ..SessionSettings::default() };
         let load = Request::Load { name: "digits_cnn".into(), model, calib: CalibSource::Json(calib), settings };
@@ -135,16 +137,17 @@ mod tests {
     #[test]
     fn keep_float_in_065_dequantizes_and_exports_skip_the_op_until_restored() {
         let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/digits_cnn.onnx")).unwrap();
-        let calib =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/samples/calib/digits_cnn_calib.json"))
-                .unwrap();
+        let calib = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../www/samples/calib/digits_cnn_calib.json"
+        ))
+        .unwrap();
         let mut w = Worker::default();
-        let settings =
-            SessionSettings {
-                profile: ppq_core::StateModel::Ppq065,
-                calib_steps: Some(8),
-                ..SessionSettings::default()
-            };
+        let settings = SessionSettings {
+            profile: ppq_core::StateModel::Ppq065,
+            calib_steps: Some(8),
+            ..SessionSettings::default()
+        };
         answer(&mut w, Request::Load { name: "d".into(), model, calib: CalibSource::Json(calib), settings });
         let Some(Response::State(done)) = answer(&mut w, Request::RunAll).pop() else { panic!("run all") };
         let Some(Response::State(s)) = answer(&mut w, Request::KeepFloat { op: "/fc/Gemm".into(), float: true }).pop()
