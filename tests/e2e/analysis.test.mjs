@@ -34,6 +34,12 @@ function cliAnalyse() {
 
 /** A number the page printed with 6 decimals equals the CLI's value to that precision. The page's wasm32
  *  kernels and the native CLI may differ by an f32 ulp in a scale, so one unit of the last digit is allowed. */
+/** The page writes SNR in dB with PPQ's ratio in `data-snr`: the text must be that ratio in dB. */
+function dbOf(text, snr, what) {
+  const want = snr <= 0 ? '∞ dB' : `${(-10 * Math.log10(snr)).toFixed(1)} dB`;
+  assert.equal(text.trim(), want, `${what}: shown as ${text}, ratio ${snr}`);
+}
+
 function samePrinted(shown, cli, what) {
   const d = Math.abs(Number(shown) - cli);
   assert.ok(d <= 1e-6 + 1e-9, `${what}: page ${shown}, CLI ${cli.toFixed(6)} (${cli})`);
@@ -106,10 +112,13 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   await screenshot(page, 'analysis-keep-float-off');
 
   // Per-layer SNR: one row per quantized layer, the CLI's layers and values.
-  const rows = await page.locator('#snr-table tbody tr').evaluateAll((els) => els.map((e) => [e.dataset.op, e.querySelector('td:nth-child(3)').textContent]));
+  const rows = await page.locator('#snr-table tbody tr').evaluateAll((els) => els.map((e) => [e.dataset.op, e.dataset.snr, e.querySelector('td:nth-child(3)').textContent]));
   assert.deepEqual(rows.map((r) => r[0]), cli.layers.map((l) => l.op));
   let exact = 0;
-  rows.forEach(([name, shown], i) => { exact += samePrinted(shown, cli.layers[i].snr, `SNR of ${name}`); });
+  rows.forEach(([name, snr, text], i) => {
+    exact += samePrinted(Number(snr).toFixed(6), cli.layers[i].snr, `SNR of ${name}`);
+    dbOf(text, Number(snr), `SNR of ${name}`);
+  });
   samePrinted(Number(errBefore).toFixed(6), cli.outputs[0].snr, 'output SNR');
   console.log(`SNR table: ${rows.length} layers, ${exact} equal to the CLI's 6 decimals (the rest within one unit)`);
 
@@ -127,11 +136,19 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   console.log(`sensitivity in the worker: ${Date.now() - t0} ms from the click to the table`);
   console.log(`sensitivity progress values seen: ${(await page.evaluate(() => window.__sens)).join(',') || '(none, finished first)'}`);
   const ranking = await page.locator('#sensitivity-table tbody tr').evaluateAll((els) => els.map((e) => ({
-    op: e.dataset.op, whenFloat: e.querySelector('.when-float').textContent, improvement: e.querySelector('.improvement').textContent,
+    op: e.dataset.op, whenFloat: Number(e.querySelector('.when-float .db').dataset.snr).toFixed(6),
+    improvement: Number(e.dataset.improvement).toFixed(6),
   })));
   const want = cli.sensitivity.ranking;
   assert.equal(ranking.length, want.length);
-  samePrinted(await page.locator('#sensitivity-baseline').innerText(), cli.sensitivity.quantized_output_snr, 'baseline');
+  samePrinted(Number(await page.locator('#sensitivity-baseline .db').getAttribute('data-snr')).toFixed(6), cli.sensitivity.quantized_output_snr, 'baseline');
+  // sortable: a click on the op head sorts by name, a second reverses
+  await page.locator('#sensitivity-table th button', { hasText: 'op' }).click();
+  const byName = await page.locator('#sensitivity-table tbody tr').evaluateAll((els) => els.map((e) => e.dataset.op));
+  assert.deepEqual(byName, [...byName].sort(), 'sorted by op name');
+  await page.locator('#sensitivity-table th button', { hasText: 'op' }).click();
+  assert.deepEqual(await page.locator('#sensitivity-table tbody tr').evaluateAll((els) => els.map((e) => e.dataset.op)), [...byName].reverse());
+  await page.locator('#sensitivity-table th button', { hasText: 'op' }).click();
   let same = 0;
   ranking.forEach((r, i) => {
     // Same order; two ops may only swap places when their improvements tie to within an f32-ulp difference.
@@ -184,7 +201,7 @@ test('digits_cnn: keep one op in float and back; sensitivity ranking equals the 
   // The fresh worker ranks again; its baseline is the error with /c2/Conv kept in float.
   await page.waitForSelector('#run-sensitivity:not([disabled])');
   await page.click('#run-sensitivity');
-  await page.waitForFunction((e) => document.querySelector('#sensitivity-baseline')?.textContent === Number(e).toFixed(6),
+  await page.waitForFunction((e) => document.querySelector('#sensitivity-baseline .db')?.dataset.snr === e,
     errFloat, { timeout: 120_000 });
   assert.match(await page.locator('#sensitivity').innerText(), /with \/c2\/Conv kept in float/);
   assert.deepEqual(problems, []);

@@ -86,7 +86,11 @@ test('every bundled sample opens and every platform run loads', async () => {
   for (const name of ['a_concat_pool', 'c_soi', 'd_passive']) {
     await page.selectOption('#sample-select', name);
     await page.waitForSelector(`#model-name:text("${name}")`);
-    await page.selectOption('#platform-select', 'PPL_DSP_INT8');
+    // the platform is the settings panel's: real PPQ's run of it is fetched beside ours
+    await page.selectOption('#set-platform', 'PPL_DSP_INT8');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('p') === 'PPL_DSP_INT8');
+    await page.waitForSelector('#source-ppq:not([disabled])');
+    await page.locator('#source-ppq').check();
     await page.waitForSelector('#result-source:text("PPL_DSP_INT8")');
   }
   // c_soi has SOI/FP32 ops, drawn dashed.

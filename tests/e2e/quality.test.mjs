@@ -110,7 +110,7 @@ test('keyboard: Tab reaches every control, Enter/Space operate them, graph ops a
       return e.id || (e.dataset?.op ? `op:${e.dataset.op}` : e.dataset?.var ? `edge:${e.dataset.var}` : e.tagName);
     }));
   }
-  for (const id of ['sample-select', 'platform-select', 'file-input', 'theme-toggle', 'run-all', 'run-step',
+  for (const id of ['sample-select', 'file-input', 'theme-toggle', 'run-all', 'run-step',
     'set-platform', 'calib-input', 'graph-search', 'op:conv1', 'op:add']) {
     assert.ok(seen.has(id), `Tab reaches ${id} (reached: ${[...seen].join(', ')})`);
   }

@@ -227,7 +227,7 @@ test('a shared link reproduces selection, pass and scales in a fresh page; back/
     pass: await p.locator('#pass-label').innerText(),
     scales: await p.locator('#inspector .tqc .scale').allInnerTexts(),
     states: await p.locator('#inspector .tqc .state-badge').allInnerTexts(),
-    ew: await p.locator('#exp-ew').inputValue(),
+    ew: await p.locator('#set-elementwise-alignment').inputValue(),
   });
   const first = await read(page);
   assert.match(first.pass, /Alignment/);
@@ -244,12 +244,12 @@ test('a shared link reproduces selection, pass and scales in a fresh page; back/
   // Back/forward: step back one pass, change a setting, then walk back.
   await page.locator('#pass-prev').click();
   await page.waitForFunction(() => /Calibration/.test(document.querySelector('#pass-label')?.textContent ?? ''));
-  await page.selectOption('#exp-ew', 'large');
-  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('ew') === 'large');
+  await page.selectOption('#set-elementwise-alignment', 'align-to-large');
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('ew') === 'align-to-large');
   await settled(page);
   await page.goBack();
   await page.waitForFunction(() => /Calibration/.test(document.querySelector('#pass-label')?.textContent ?? ''));
-  assert.equal(await page.locator('#exp-ew').inputValue(), 'none');
+  assert.equal(await page.locator('#set-elementwise-alignment').inputValue(), 'none');
   await page.goBack();
   await page.waitForFunction(() => /Alignment/.test(document.querySelector('#pass-label')?.textContent ?? ''));
   await page.goForward();
@@ -282,7 +282,7 @@ test('course mode hides the chosen controls', async () => {
   await settled(page);
   await page.waitForSelector('.lesson-step');
   assert.equal(await page.locator('#sample-select').count(), 0);
-  assert.equal(await page.locator('#exp-platform').count(), 0);
+  assert.equal(await page.locator('#set-platform').count(), 0);
   assert.equal(await page.locator('#exp-vs').count(), 0);
   assert.equal(await page.locator('#pass-slider').count(), 1, 'the stepper stays');
   await page.locator('.lesson-step').nth(1).click();
@@ -303,7 +303,7 @@ test('rule-set comparison and quirk badges', async () => {
   // per-layer SNR of both runs, measured in the teaching worker
   const layerRows = await page.locator('#compare-layers tbody tr').count();
   assert.ok(layerRows >= 3, `per-layer rows: ${layerRows}`);
-  assert.match(await page.locator('#compare-layers tbody tr[data-op="add"]').innerText(), /\d\.\d{3} %\s+\d\.\d{3} %/);
+  assert.match(await page.locator('#compare-layers tbody tr[data-op="add"]').innerText(), /\d+\.\d dB\s+\d+\.\d dB/);
   await page.locator('.diff-row button').first().click();
   await page.waitForSelector('#inspector .tqc[data-highlight]');
   await screenshot(page, 'teach-compare');
@@ -316,7 +316,7 @@ test('rule-set comparison and quirk badges', async () => {
   assert.match(await page.locator('#quirk-notes .fixed-value').first().innerText(), /fixed: [A-Z_]+/);
   await screenshot(page, 'teach-quirk');
   // Under quirks = fixed there is nothing left to badge.
-  await page.selectOption('#exp-quirks', 'fixed');
+  await page.selectOption('#set-quirks', 'fixed');
   await page.waitForFunction(() => !document.querySelector('.banner.busy') && !document.querySelector('#quirk-notes'));
   assert.deepEqual(problems, []);
 });

@@ -93,6 +93,8 @@ pub enum Msg {
     Manifest(Result<Manifest, String>),
     /// Open a bundled sample with the run of this platform.
     OpenSample(String, String),
+    /// Fetch a bundled sample a link names, for the pipeline panel (the link's experiment stays).
+    LoadSample(String, String),
     /// Open a user's file.
     OpenFile(File),
     /// A model finished loading (or failed; the previous one stays).
@@ -204,6 +206,8 @@ pub struct App {
     analysis: analysis::Analysis,
     /// The experiment whose runs are in the worker, and the one waiting for it.
     in_flight: Option<teach_runner::InFlight>,
+    /// The key of the experiment run whose result is on screen (a late-arriving sample load must not replace it).
+    shown_run: Option<String>,
     waiting: Option<(String, teach_runner::Fetched)>,
     extras: Rc<teach_runner::Extras>,
     _hash: url_state::HashListener,
@@ -239,6 +243,7 @@ impl Component for App {
             scroll: true,
             analysis: analysis::Analysis::default(),
             in_flight: None,
+            shown_run: None,
             waiting: None,
             extras: Rc::default(),
             _hash: url_state::HashListener::new(move |h| link.send_message(Msg::HashChanged(h))),
@@ -279,61 +284,8 @@ impl Component for App {
                 self.apply(ctx, self.exp.clone());
             }
             Msg::Manifest(Err(e)) => self.error = Some(format!("The bundled samples are unavailable: {e}")),
-            Msg::OpenSample(name, platform) => {
-                let Some(m) = &self.manifest else { return false };
-                let Some(sample) = m.samples.iter().find(|s| s.name == name).cloned() else { return false };
-                let run = sample.runs.iter().find(|r| r.platform == platform).or(sample.runs.first()).cloned();
-                let version = m.ppq_version.clone();
-                self.busy = Some(format!("Opening {name}…"));
-                self.selected = Selection::None;
-                self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
-                // The URL follows; real PPQ's result stands for our default run of this sample and platform.
-                let mut exp = Experiment {
-                    lesson: self.exp.lesson.clone(),
-                    hide: self.exp.hide.clone(),
-                    ..Experiment::for_sample(&name)
-                };
-                if let Some(r) = &run {
-                    exp.settings.platform = r.platform.clone();
-                }
-                self.user_calib = None;
-                self.calib_gen += 1;
-                self.loaded_key = Some(run_key(&exp, self.calib_gen));
-                self.pending_key = None;
-                self.outputs.clear();
-                self.calibration.clear();
-                self.compare = None;
-                self.quirks = Rc::new(Vec::new());
-                self.exp = exp;
-                url_state::push(&self.exp.to_hash());
-                ctx.link().send_future(async move {
-                    let result = async {
-                        let bytes = loader::fetch_bytes(&sample.model).await?;
-                        let ppq = match &run {
-                            Some(r) => {
-                                let tqc = loader::fetch_text(&format!("{}/tqc.json", r.dir)).await?;
-                                let passes = loader::fetch_text(&format!("{}/passes.json", r.dir)).await?;
-                                let source = format!("Result of real PPQ {version}, {}, {}", r.platform, r.observer);
-                                let result = ResultView::from_json(source, &tqc, Some(&passes));
-                                Some(result.map_err(|e| format!("{}/{e}", r.dir))?)
-                            }
-                            None => None,
-                        };
-                        let calib = match &sample.calib {
-                            Some(path) => {
-                                let text = loader::fetch_text(path).await?;
-                                let n = calib_from_json(&text).map_err(|e| format!("{path}: {e}"))?.samples.len();
-                                Some((CalibSource::Json(text), format!("bundled, {n} samples"), n))
-                            }
-                            None => None,
-                        };
-                        let graph = parse_graph(&sample.name, &bytes).await?;
-                        Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib })
-                    }
-                    .await;
-                    Msg::Loaded(Box::new(result))
-                });
-            }
+            Msg::OpenSample(name, platform) => self.open_sample(ctx, name, platform, true),
+            Msg::LoadSample(name, platform) => self.open_sample(ctx, name, platform, false),
             Msg::OpenFile(file) => {
                 self.busy = Some(format!("Reading {}…", file.name()));
                 ctx.link().send_future(async move {
@@ -434,13 +386,13 @@ impl Component for App {
                 self.busy = None;
                 match *result {
                     Ok(b) => {
-                        self.sample = self.exp.sample.clone().map(|s| (s, self.exp.settings.platform.clone()));
                         self.doc = Some(Rc::new(b.doc));
                         self.outputs = b.outputs;
                         self.calibration = b.calibration;
                         self.compare = b.compare.map(|(l, o, d)| (l, o, Rc::new(d)));
                         self.quirks = Rc::new(b.quirks);
                         self.extras = Rc::new(b.extras);
+                        self.shown_run = Some(key.clone());
                         self.loaded_key = Some(key);
                         self.error = None;
                         self.sync_view();
@@ -667,8 +619,18 @@ impl App {
             self.warnings.push(format!("there is no bundled sample named '{s}'"));
             self.exp.sample = None;
         }
-        if self.exp.sample.is_none() {
+        let Some(sample) = self.exp.sample.clone() else {
             return; // the user's own file (or nothing) stays as it is
+        };
+        // the real-PPQ run shown beside ours is the one of the chosen platform (or the sample's first)
+        let platform = self.exp.settings.platform.clone();
+        let ppq_run = self.manifest.as_ref().and_then(|m| m.samples.iter().find(|s| s.name == sample)).and_then(|s| {
+            s.runs.iter().find(|r| r.platform == platform).or(s.runs.first()).map(|r| r.platform.clone())
+        });
+        if self.sample.as_ref() != Some(&(sample.clone(), ppq_run.unwrap_or_default())) {
+            // a link opened the sample, or the platform changed: fetch it for the pipeline panel too (its model,
+            // data and PPQ's result for this platform)
+            ctx.link().send_message(Msg::LoadSample(sample, platform));
         }
         let key = run_key(&self.exp, self.calib_gen);
         if self.loaded_key.as_ref() == Some(&key) {
@@ -721,6 +683,19 @@ impl App {
 
     /// A new model is open: keep its graph, bytes, PPQ result and calibration data; our run starts over.
     fn opened(&mut self, ctx: &Context<Self>, o: Opened) {
+        // our run of this sample's experiment is already drawn: keep it (and the data it read), take the rest
+        let keep = self.shown_run.is_some() && self.exp.sample.as_deref() == Some(o.name.as_str());
+        if keep {
+            self.doc_name = o.name.clone();
+            if self.calib.is_none() {
+                self.calib = o.calib;
+            }
+            self.graph = Some(Rc::new(o.graph));
+            self.model_bytes = Some(Rc::new(o.bytes));
+            self.ppq = o.ppq;
+            self.invalidate();
+            return;
+        }
         self.doc_name = o.name.clone();
         if o.ppq.is_none() {
             self.sample = None;
@@ -741,6 +716,67 @@ impl App {
             self.restart_worker(ctx);
         }
         self.rebuild_doc();
+    }
+
+    /// Fetches a bundled sample (model, real-PPQ result of `platform`, calibration data) for the pipeline panel;
+    /// `push`: the user picked it, so the URL becomes the sample's baseline experiment (a link already has one).
+    fn open_sample(&mut self, ctx: &Context<Self>, name: String, platform: String, push: bool) {
+        let Some(m) = &self.manifest else { return };
+        let Some(sample) = m.samples.iter().find(|s| s.name == name).cloned() else { return };
+        let run = sample.runs.iter().find(|r| r.platform == platform).or(sample.runs.first()).cloned();
+        let version = m.ppq_version.clone();
+        self.selected = Selection::None;
+        self.sample = Some((name.clone(), run.as_ref().map(|r| r.platform.clone()).unwrap_or_default()));
+        if push {
+            self.busy = Some(format!("Opening {name}…"));
+            self.shown_run = None;
+            // The URL follows; real PPQ's result stands for our default run of this sample and platform.
+            let mut exp = Experiment {
+                lesson: self.exp.lesson.clone(),
+                hide: self.exp.hide.clone(),
+                ..Experiment::for_sample(&name)
+            };
+            if let Some(r) = &run {
+                exp.settings.platform = r.platform.clone();
+            }
+            self.user_calib = None;
+            self.calib_gen += 1;
+            self.loaded_key = Some(run_key(&exp, self.calib_gen));
+            self.pending_key = None;
+            self.outputs.clear();
+            self.calibration.clear();
+            self.compare = None;
+            self.quirks = Rc::new(Vec::new());
+            self.exp = exp;
+            url_state::push(&self.exp.to_hash());
+        }
+        ctx.link().send_future(async move {
+            let result = async {
+                let bytes = loader::fetch_bytes(&sample.model).await?;
+                let ppq = match &run {
+                    Some(r) => {
+                        let tqc = loader::fetch_text(&format!("{}/tqc.json", r.dir)).await?;
+                        let passes = loader::fetch_text(&format!("{}/passes.json", r.dir)).await?;
+                        let source = format!("Result of real PPQ {version}, {}, {}", r.platform, r.observer);
+                        let result = ResultView::from_json(source, &tqc, Some(&passes));
+                        Some(result.map_err(|e| format!("{}/{e}", r.dir))?)
+                    }
+                    None => None,
+                };
+                let calib = match &sample.calib {
+                    Some(path) => {
+                        let text = loader::fetch_text(path).await?;
+                        let n = calib_from_json(&text).map_err(|e| format!("{path}: {e}"))?.samples.len();
+                        Some((CalibSource::Json(text), format!("bundled, {n} samples"), n))
+                    }
+                    None => None,
+                };
+                let graph = parse_graph(&sample.name, &bytes).await?;
+                Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib })
+            }
+            .await;
+            Msg::Loaded(Box::new(result))
+        });
     }
 
     /// Model, data or settings changed: our previous run no longer applies.

@@ -80,7 +80,13 @@ fn run_key(key: &str, i: usize) -> String {
 pub fn bundle(f: &Fetched, report: ExperimentReport) -> Result<RunBundle, String> {
     let exp = &f.exp;
     let main = report.main;
-    let source = format!("Our pipeline: {} · {}", exp.label(), main.calibration);
+    let source = format!(
+        "Our pipeline: {} · {} samples ({}) · {} calibration steps",
+        exp.label(),
+        main.samples,
+        main.calibration,
+        main.steps
+    );
     let tqc_json = serde_json::to_string(&main.records).map_err(|e| format!("tqc.json: {e}"))?;
     let result = ResultView::from_json(source, &tqc_json, Some(&main.snapshots_json))?;
     let doc = ViewModel::from_graph(&f.name, &f.graph, Some(result));

@@ -1,4 +1,5 @@
-//! The open controls: a bundled-sample picker with the platform of its reference run, and a file picker.
+//! The open controls: a bundled-sample picker and a file picker. The platform is a setting like any other (the
+//! settings panel); the real-PPQ run shown beside ours follows it.
 
 use super::loader::Manifest;
 use web_sys::{Event, File, HtmlInputElement, HtmlSelectElement};
@@ -19,16 +20,11 @@ pub struct ToolbarProps {
     pub on_file: Callback<File>,
 }
 
-/// Sample and platform selects plus the "Open ONNX…" file button.
+/// The sample select plus the "Open ONNX…" file button.
 #[function_component(Toolbar)]
 pub fn toolbar(p: &ToolbarProps) -> Html {
     let (cur_name, cur_platform) = p.sample.clone().unwrap_or_default();
     let samples = p.manifest.as_ref().map(|m| m.samples.clone()).unwrap_or_default();
-    let platforms: Vec<String> = samples
-        .iter()
-        .find(|s| s.name == cur_name)
-        .map(|s| s.runs.iter().map(|r| r.platform.clone()).collect())
-        .unwrap_or_default();
     let on_sample_change = {
         let cb = p.on_sample.clone();
         let platform = cur_platform.clone();
@@ -38,15 +34,6 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             {
                 let platform = if platform.is_empty() { "TRT_INT8".to_string() } else { platform.clone() };
                 cb.emit((sel.value(), platform));
-            }
-        })
-    };
-    let on_platform_change = {
-        let cb = p.on_sample.clone();
-        let name = cur_name.clone();
-        Callback::from(move |e: Event| {
-            if let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() {
-                cb.emit((name.clone(), sel.value()));
             }
         })
     };
@@ -70,17 +57,6 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                     <option value="" selected={cur_name.is_empty()} disabled=true>{ "Choose a sample…" }</option>
                     { for samples.iter().map(|s| html! {
                         <option value={s.name.clone()} selected={s.name == cur_name} title={s.about.clone()}>{ &s.name }</option>
-                    }) }
-                </select>
-            </label>
-            <label class="field">
-                <span>{ "PPQ run" }</span>
-                <select id="platform-select" onchange={on_platform_change} disabled={p.busy || platforms.len() < 2}>
-                    if platforms.is_empty() {
-                        <option value="">{ "—" }</option>
-                    }
-                    { for platforms.iter().map(|pl| html! {
-                        <option value={pl.clone()} selected={*pl == cur_platform}>{ format!("{pl} · minmax") }</option>
                     }) }
                 </select>
             </label>
