@@ -32,19 +32,16 @@ fn inline(parts: &[Inline]) -> Html {
     }
 }
 
-/// Same hash, ignoring the lesson/hide keys the step does not set.
+/// Same experiment, ignoring the lesson/hide keys the step does not set. Both hashes are read through the
+/// settings table first, so a step written with short codes (`ew=large`) matches the page's canonical hash.
 fn same_step(step: &str, current: &str) -> bool {
-    let strip = |h: &str| -> Vec<String> {
-        h.trim_start_matches('#')
-            .split('&')
-            .filter(|p| !p.starts_with("lesson=") && !p.starts_with("hide=") && !p.is_empty())
-            .map(str::to_string)
-            .collect()
+    let canonical = |h: &str| {
+        let (mut e, _) = ppq_teach::experiment::Experiment::from_hash(h);
+        e.lesson = None;
+        e.hide.clear();
+        e.to_hash()
     };
-    let (mut a, mut b) = (strip(step), strip(current));
-    a.sort();
-    b.sort();
-    a == b
+    canonical(step) == canonical(current)
 }
 
 /// Lesson list, or one lesson with its step buttons.

@@ -74,6 +74,8 @@ pub struct Opened {
     graph: BaseGraph,
     ppq: Option<ResultView>,
     calib: Option<(CalibSource, String, usize)>,
+    /// A bundled sample (in the URL), not a user's file.
+    bundled: bool,
 }
 
 /// What the inspector shows.
@@ -297,6 +299,7 @@ impl Component for App {
                             graph,
                             ppq: None,
                             calib: None,
+                            bundled: false,
                         }),
                         Err(e) => Err(e),
                     };
@@ -307,7 +310,7 @@ impl Component for App {
                 self.busy = None;
                 match *result {
                     Ok(o) => {
-                        if o.ppq.is_none() {
+                        if !o.bundled {
                             // a user's file is not in the URL
                             self.loaded_key = None;
                             // the settings on screen stay: they are the user's choices, not the sample's
@@ -697,7 +700,7 @@ impl App {
             return;
         }
         self.doc_name = o.name.clone();
-        if o.ppq.is_none() {
+        if !o.bundled {
             self.sample = None;
         }
         self.images.clear();
@@ -772,7 +775,7 @@ impl App {
                     None => None,
                 };
                 let graph = parse_graph(&sample.name, &bytes).await?;
-                Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib })
+                Ok(Opened { name: sample.name.clone(), bytes, graph, ppq, calib, bundled: true })
             }
             .await;
             Msg::Loaded(Box::new(result))
