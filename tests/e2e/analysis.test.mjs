@@ -26,7 +26,7 @@ function cliAnalyse() {
   assert.equal(b.status, 0, 'cargo build of the CLI');
   const r = spawnSync(path.join(ROOT, 'target/debug/ppq-playground'), ['analyse', 'www/samples/digits_cnn.onnx',
     '--calib', 'www/samples/calib/digits_cnn_calib.json', '--platform', 'TRT_INT8',
-    '--calib-algorithm', 'minmax', '--json'],
+    '--calib-algorithm', 'minmax', '--steps', 'all', '--json'],
   { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);

@@ -69,7 +69,7 @@ function cliOnImages(files, mean, std) {
   assert.equal(b.status, 0, 'cargo build of the CLI');
   const r = spawnSync(path.join(ROOT, 'target/debug/ppq-playground'), ['quantize', 'www/samples/digits_cnn.onnx',
     '--calib', dir, '--image-size', '8,8', '--mean', String(mean), '--std', String(std), '--platform', 'TRT_INT8',
-    '--calib-algorithm', 'minmax', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    '--calib-algorithm', 'minmax', '--steps', 'all', '--out', out], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(readFileSync(path.join(out, 'tqc.json'), 'utf8'));
 }

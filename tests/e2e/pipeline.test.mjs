@@ -28,7 +28,7 @@ function cliQuantize(model, platform = 'TRT_INT8') {
   assert.equal(b.status, 0, 'cargo build of the CLI');
   const bin = path.join(ROOT, 'target/debug/ppq-playground');
   const r = spawnSync(bin, ['quantize', `www/samples/${model}.onnx`, '--calib', `www/samples/calib/${model}_calib.json`,
-    '--platform', platform, '--calib-algorithm', 'minmax', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    '--platform', platform, '--calib-algorithm', 'minmax', '--steps', 'all', '--out', out], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return out;
 }

@@ -908,12 +908,17 @@ impl App {
 
     fn take_state(&mut self, s: RunState) {
         self.analysis.on_state(&s);
+        let steps = s.settings.steps_for(s.samples).map_or_else(|e| e, |n| format!("{n} calibration steps"));
+        let changed = s.settings.label(&self.exp.baseline());
         let label = format!(
-            "Ours: {} · {} samples · pass {} of {}",
-            s.settings.label(&SessionSettings::default()),
+            "Ours: {} · {} · {} · {} samples · {steps} · pass {} of {}{}",
+            s.settings.platform,
+            s.settings.profile.name(),
+            s.settings.observer.as_deref().unwrap_or("the platform's observers"),
             s.samples,
             s.position,
-            s.passes.len()
+            s.passes.len(),
+            if changed.is_empty() || changed == s.settings.platform { String::new() } else { format!(" · {changed}") }
         );
         let result = match ResultView::from_json(label, &s.tqc_json, Some(&s.snapshots_json)) {
             Ok(r) => r,
