@@ -115,7 +115,7 @@ impl QuantizedGraph {
             outputs.push(add(false, i, v, s)?);
         }
         let mut cfg = OperationQuantizationConfig::new(inputs, outputs);
-        let passive = super::passes::passive_operations(self.setting.quirks, self.setting.state_model);
+        let passive = crate::quantizer::socket::passive_operations(self.setting.quirks, self.setting.state_model);
         cfg.is_active_quant_op = !passive.contains(&op.op_type.as_str());
         let q = QuantableOperation::new(&self.graph, id, cfg)?;
         q.store_parameter_value(&self.graph, &mut self.stored_values);

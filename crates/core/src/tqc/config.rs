@@ -1,8 +1,8 @@
 //! The fields of one TQC (spec §3.1) and their setter checks. Sharing (reading through a root) is the
 //! store's job; this file only knows a TQC's *own* values.
 
+use super::id::TqcId;
 use super::params::QuantParams;
-use super::store::TqcId;
 use crate::error::QuantError;
 use crate::policy::{QuantizationPolicy, QuantizationProperty};
 use crate::quirks::Quirks;

@@ -6,6 +6,7 @@
 //! through the store, which logs every state change as a [`Transition`].
 
 mod config;
+mod id;
 mod params;
 mod store;
 

@@ -7,19 +7,10 @@ use crate::error::QuantError;
 use crate::policy::QuantizationPolicy;
 use crate::rounding::RoundingPolicy;
 use crate::state::{QuantizationStates as S, StateModel};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Index of a TQC in its [`TqcStore`]; stands in for PPQ's object identity (`_hash`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct TqcId(pub u32);
-
-impl TqcId {
-    /// The position in the store.
-    pub const fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+pub use super::id::TqcId;
 
 /// One logged state change: which TQC, from what to what, why, and in which pass. The UI's trace.
 #[derive(Debug, Clone, PartialEq, Serialize)]

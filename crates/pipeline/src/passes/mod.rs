@@ -19,59 +19,14 @@ use super::error::PipelineError;
 use super::setting::QuantizationSetting;
 use calibration::CalibrationData;
 use ppq_core::QuantError;
-use ppq_core::quirks::Quirks;
 use ppq_core::state::StateModel;
 use serde::Serialize;
 
 /// PPQ's `PASSIVE_OPERATIONS` tables live with the quantizer's socket rules; the passes read the same lists.
-pub use crate::quantizer::socket::{PASSIVE_OPERATIONS, PASSIVE_OPERATIONS_FIXED};
-
-/// PPQ 0.6.5.1's `PASSIVE_OPERATIONS`: the 0.6.6 list (typo included) plus 'Resize', which the 0.6.5
-/// reference runs fuse with its input (c_soi: `resize:out0` joins `resize:in0` in QuantizeFusionPass).
-pub const PASSIVE_OPERATIONS_065: &[&str] = &[
-    "Resize",
-    "MaxPool",
-    "GlobalMaxPool",
-    "Reshape",
-    "Flatten",
-    "Identity",
-    "DropoutSlice",
-    "Pad",
-    "Split",
-    "Transpose",
-    "Interp",
-    "Squeeze",
-    "Unsqueeze",
-];
-
-/// The 0.6.5 list with the typo corrected.
-pub const PASSIVE_OPERATIONS_065_FIXED: &[&str] = &[
-    "Resize",
-    "MaxPool",
-    "GlobalMaxPool",
-    "Reshape",
-    "Flatten",
-    "Identity",
-    "Dropout",
-    "Slice",
-    "Pad",
-    "Split",
-    "Transpose",
-    "Interp",
-    "Squeeze",
-    "Unsqueeze",
-];
-
-/// The passive op types in force: the release's list (typo included) when faithful, the corrected one
-/// when fixed.
-pub const fn passive_operations(quirks: Quirks, model: StateModel) -> &'static [&'static str] {
-    match (model, quirks) {
-        (StateModel::Ppq066, Quirks::Faithful) => PASSIVE_OPERATIONS,
-        (StateModel::Ppq066, Quirks::Fixed) => PASSIVE_OPERATIONS_FIXED,
-        (StateModel::Ppq065, Quirks::Faithful) => PASSIVE_OPERATIONS_065,
-        (StateModel::Ppq065, Quirks::Fixed) => PASSIVE_OPERATIONS_065_FIXED,
-    }
-}
+pub use crate::quantizer::socket::{
+    PASSIVE_OPERATIONS, PASSIVE_OPERATIONS_065, PASSIVE_OPERATIONS_065_FIXED, PASSIVE_OPERATIONS_FIXED,
+    passive_operations,
+};
 
 /// Which pipeline a pass belongs to (the `pipeline` field of `passes.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

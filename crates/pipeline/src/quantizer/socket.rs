@@ -7,6 +7,7 @@
 
 use ppq_core::QuantizationStates;
 use ppq_core::quirks::Quirks;
+use ppq_core::state::StateModel;
 
 /// `COMPUTING_OP`: ops whose output may absorb a following activation (QuantizeFusionPass).
 pub const COMPUTING_OP: &[&str] = &["Conv", "Gemm", "ConvTranspose", "MatMul", "Attention", "PPQBiasFusedMatMul"];
@@ -45,11 +46,50 @@ pub const PASSIVE_OPERATIONS_FIXED: &[&str] = &[
     "Unsqueeze",
 ];
 
-/// The passive-op list in force: PPQ's typo under `Quirks::Faithful`, the corrected list under `Fixed`.
-pub fn passive_operations(quirks: Quirks) -> &'static [&'static str] {
-    match quirks {
-        Quirks::Faithful => PASSIVE_OPERATIONS,
-        Quirks::Fixed => PASSIVE_OPERATIONS_FIXED,
+/// PPQ 0.6.5.1's `PASSIVE_OPERATIONS`: the 0.6.6 list (typo included) plus 'Resize', which the 0.6.5
+/// reference runs fuse with its input (c_soi: `resize:out0` joins `resize:in0` in QuantizeFusionPass).
+pub const PASSIVE_OPERATIONS_065: &[&str] = &[
+    "Resize",
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Identity",
+    "DropoutSlice",
+    "Pad",
+    "Split",
+    "Transpose",
+    "Interp",
+    "Squeeze",
+    "Unsqueeze",
+];
+
+/// The 0.6.5 list with the typo corrected.
+pub const PASSIVE_OPERATIONS_065_FIXED: &[&str] = &[
+    "Resize",
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Identity",
+    "Dropout",
+    "Slice",
+    "Pad",
+    "Split",
+    "Transpose",
+    "Interp",
+    "Squeeze",
+    "Unsqueeze",
+];
+
+/// The passive op types in force: the release's list (typo included) when faithful, the corrected one
+/// when fixed.
+pub const fn passive_operations(quirks: Quirks, model: StateModel) -> &'static [&'static str] {
+    match (model, quirks) {
+        (StateModel::Ppq066, Quirks::Faithful) => PASSIVE_OPERATIONS,
+        (StateModel::Ppq066, Quirks::Fixed) => PASSIVE_OPERATIONS_FIXED,
+        (StateModel::Ppq065, Quirks::Faithful) => PASSIVE_OPERATIONS_065,
+        (StateModel::Ppq065, Quirks::Fixed) => PASSIVE_OPERATIONS_065_FIXED,
     }
 }
 
@@ -104,8 +144,8 @@ mod tests {
         assert!(input_socket_is_fp32("Slice", 4) && !input_socket_is_fp32("Conv", 1));
         assert!(output_socket_is_fp32("Equal", 0) && output_socket_is_fp32("TopK", 1));
         assert!(!output_socket_is_fp32("TopK", 0));
-        assert!(!passive_operations(Quirks::Faithful).contains(&"Slice"));
-        assert!(passive_operations(Quirks::Fixed).contains(&"Dropout"));
+        assert!(!passive_operations(Quirks::Faithful, StateModel::Ppq066).contains(&"Slice"));
+        assert!(passive_operations(Quirks::Fixed, StateModel::Ppq066).contains(&"Dropout"));
     }
 
     #[test]
