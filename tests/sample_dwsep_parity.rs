@@ -5,14 +5,23 @@
 //! record and every `passes.json` snapshot, as the other parity tests check) and, on the 540-image test split,
 //! PPQ's quantized accuracy (`ppq_sim_int8_acc` in run.json) — the same accuracy and the same predictions.
 //! A third check keeps the page's bundled copy (www/samples) the same as the references.
+//!
+//! Measured (2026-12-03): PPL_DSP_INT8 and PPL_CUDA_INT8 match PPQ exactly (69/69 records, every snapshot, sim
+//! outputs bit-equal) and so do their accuracies (0.9833, 0.9815). TRT_INT8 has one known gap: PPQ's
+//! QuantizeFusionPass fuses the 6 Swish patterns (Conv → Sigmoid → Mul, TRT_INT8 lists Swish among its fused
+//! activations) and we do not, so 30 TQCs differ from the fusion pass on and then every scale downstream (39/69
+//! records equal, 210 snapshot differences, sim outputs up to 1.06 apart on logits up to 19.2); the accuracy
+//! still equals PPQ's (530/540, the same 540 predictions). The full TRT_INT8 parity test is `#[ignore]`d with
+//! that reason and `dwsep_trt_int8_swish_gap_is_the_known_one` pins the gap, failing when it closes or changes.
 
 mod parity_common;
 
 use ndarray::{ArrayD, IxDyn};
 use parity_common::{assert_exact, check_run_in, load, print_table, read_npy_f32};
+use ppq_playground::core::platform::TargetPlatform;
 use ppq_playground::core::state::StateModel;
 use ppq_playground::graph::Tensor;
-use ppq_playground::pipeline::Pipeline;
+use ppq_playground::pipeline::{CalibrationData, Pipeline, QuantizationSetting};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -231,4 +240,32 @@ fn bundled_sample_is_the_reference() {
             assert_eq!(ours, load(&base.join(d).join(f)), "{d}/{f}");
         }
     }
+}
+
+/// What PPL_DSP_INT8's LayerwiseEqualizationPass does on this model: nothing. PPQ's pass pairs computing ops
+/// only across Relu, pools, Identity, PRelu, LeakyRelu and (level 2) Add/Sub (ppq/quantization/optim/
+/// equalization.py), and every convolution here is followed by SiLU (Sigmoid → Mul) or feeds the Add whose
+/// consumer is the GlobalAveragePool → Flatten head. So the sample shows Swish fusion (TRT_INT8) but not
+/// equalization; with the pass off our records (states, scales) are the same as with it on (= PPQ's).
+#[test]
+fn dwsep_ppl_dsp_int8_equalization_finds_no_pair() {
+    let (_, on) = quantize("PPL_DSP_INT8");
+    let calib = load(&root().join(format!("calib/{MODEL}_calib.json")));
+    let samples: Vec<Vec<f32>> = calib["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect())
+        .collect();
+    let data = CalibrationData::single_input("input", &[1, 1, 8, 8], &samples).unwrap();
+    let mut setting = QuantizationSetting::for_platform(TargetPlatform::PplDspInt8);
+    assert!(setting.equalization, "dsp_setting turns equalization on");
+    setting.equalization = false;
+    setting.quantize_activation_setting.calib_algorithm = Some("minmax".into());
+    setting.quantize_activation_setting.calib_steps = samples.len() as u32;
+    let bytes = std::fs::read(root().join(format!("models/{MODEL}.onnx"))).unwrap();
+    let mut off = Pipeline::from_onnx(&bytes, TargetPlatform::PplDspInt8, setting).unwrap();
+    off.run_all(&data).unwrap();
+    let json = |p: &Pipeline| serde_json::to_value(p.records().unwrap()).unwrap();
+    assert_eq!(json(&on), json(&off), "equalization changed the TQCs: the sample now has an equalization pair");
 }
