@@ -3,13 +3,14 @@ digits data set (8x8 grey images, BSD-3-Clause, shipped inside the scikit-learn 
 
 Architecture (input [1,1,8,8] = pixels/16, the digits_cnn preprocessing):
   stem   Conv 3x3 1->16, BN, SiLU                                  8x8
-  ds1    depthwise Conv 3x3 (16 groups), BN, SiLU; pointwise 1x1 16->24, BN, SiLU
+  ds1    depthwise Conv 3x3 (16 groups), BN, SiLU; pointwise 1x1 16->24, BN (linear, as MobileNetV2's bottleneck)
   ds2    depthwise Conv 3x3 stride 2 (24 groups), BN, SiLU; pointwise 24->32, BN, SiLU      4x4
   res    depthwise Conv 3x3 (32 groups), BN, SiLU; pointwise 32->32, BN (linear); Add with ds2's output
   head   GlobalAveragePool, Flatten, Gemm 32->10 (logits)
 torch's TorchScript exporter at opset 13 writes SiLU as Sigmoid followed by Mul (x * sigmoid(x)); the model is
 exported in training=PRESERVE mode so the BatchNormalization nodes stay in the file (PPQ's and our formatting fold
-them into the convolutions).
+them into the convolutions). ds1's linear pointwise conv feeding ds2's depthwise conv directly is the one Conv → Conv
+pair PPQ's LayerwiseEqualizationPass (PPL_DSP_INT8) can equalize: it crosses Relu/pools/Add, not SiLU.
 
 Split and calibration as digits_cnn (../shared/reference/models/digits_float_acc.json): train_test_split(test_size=0.3,
 random_state=0, stratify=y) -> 1257 train / 540 test images; calibration = the first 64 training images.
@@ -70,7 +71,7 @@ class DwSepNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = conv_bn(1, 16, 3)
-        self.ds1 = dwsep(16, 24)
+        self.ds1 = dwsep(16, 24, last_act=False)  # linear bottleneck: its pointwise conv feeds ds2's depthwise
         self.ds2 = dwsep(24, 32, stride=2)
         self.res = dwsep(32, 32, last_act=False)
         self.gap = nn.AdaptiveAvgPool2d(1)
