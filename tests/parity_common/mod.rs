@@ -125,13 +125,20 @@ fn compare_snapshot(ours: &Snapshot, theirs: &Value, s: &mut Summary) {
 /// Quantizes the run's model with the run's setting under `model`, then compares records, snapshots
 /// and simulated outputs with the reference files.
 pub fn check_run(dir: &Path, model_kind: StateModel) -> Summary {
+    check_run_in(&reference_dir(), dir, model_kind).0
+}
+
+/// [`check_run`] for a run whose model and calibration data live under `root` (`models/<m>.onnx`,
+/// `calib/<m>_calib.json`: the layout of the shared reference folder) rather than the shared reference.
+/// Also returns the quantized pipeline, for checks beyond the reference files (e.g. accuracy).
+pub fn check_run_in(root: &Path, dir: &Path, model_kind: StateModel) -> (Summary, Pipeline) {
     let run = dir.file_name().and_then(|s| s.to_str()).unwrap().to_string();
     let model = dir.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap().to_string();
     let (platform_name, calib_name) = run.split_once("__").unwrap();
     let platform = TargetPlatform::from_name(platform_name).unwrap();
     let mut s = Summary { name: format!("{model}/{run}"), ..Summary::default() };
 
-    let calib = load(&reference_dir().join(format!("calib/{model}_calib.json")));
+    let calib = load(&root.join(format!("calib/{model}_calib.json")));
     let input = calib["input_name"].as_str().unwrap();
     let shape: Vec<usize> = calib["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
     let samples: Vec<Vec<f32>> = calib["samples"]
@@ -148,7 +155,7 @@ pub fn check_run(dir: &Path, model_kind: StateModel) -> Summary {
         setting.quantize_activation_setting.calib_algorithm = Some(calib_name.to_string());
     }
     setting.quantize_activation_setting.calib_steps = samples.len() as u32;
-    let bytes = std::fs::read(reference_dir().join(format!("models/{model}.onnx"))).unwrap();
+    let bytes = std::fs::read(root.join(format!("models/{model}.onnx"))).unwrap();
     let mut p = Pipeline::from_onnx(&bytes, platform, setting).unwrap();
     let reported = load(&dir.join("run.json"))["passes"].clone();
     let names: Vec<&str> = reported.as_array().unwrap().iter().filter_map(Value::as_str).collect();
@@ -250,7 +257,7 @@ pub fn check_run(dir: &Path, model_kind: StateModel) -> Summary {
             s.max_sim_abs = s.max_sim_abs.max(f64::from((a - b).abs()));
         }
     }
-    s
+    (s, p)
 }
 
 /// Prints the per-run table and the first differences of each run.
