@@ -380,12 +380,15 @@ fn check_declared(
 }
 
 /// The attributes an op runs with: Split without sizes gets `num_outputs` from its output count, as ONNX
-/// defines (the kernel needs it explicitly).
+/// defines (the kernel needs it explicitly); a MaxPool listing its Indices output gets `num_outputs` = 2.
 pub fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
     let has_sizes = op.inputs.len() > 1 || op.attributes.has("split");
     if op.op_type == "Split" && !has_sizes && !op.attributes.has("num_outputs") {
         let n = i64::try_from(op.outputs.len()).unwrap_or(i64::MAX);
         Cow::Owned(op.attributes.clone().with("num_outputs", AttrValue::Int(n)))
+    } else if op.op_type == "MaxPool" && op.outputs.len() > 1 {
+        // The Indices output is computed only when the node lists it.
+        Cow::Owned(op.attributes.clone().with("num_outputs", AttrValue::Int(2)))
     } else {
         Cow::Borrowed(&op.attributes)
     }
@@ -432,7 +435,7 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
             None
         }
         "MatMul" => Some(vec![matmul(op, ins)?]),
-        "MaxPool" | "AveragePool" => Some(vec![pool(op, &attrs, ins)?]),
+        "MaxPool" | "AveragePool" => Some(pool(op, &attrs, ins)?),
         "GlobalAveragePool" | "GlobalMaxPool" => {
             let x = same(0);
             let shape = x.shape.map(|s| s.iter().enumerate().map(|(k, &d)| if k < 2 { d } else { Some(1) }).collect());
@@ -458,12 +461,21 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
         }
         "DequantizeLinear" => Some(vec![Info { dtype: Some(1), ..same(0) }]),
         "Cast" => Some(vec![Info { dtype: Some(i32::try_from(attrs.int_or("to", 1)?).unwrap_or(-1)), ..same(0) }]),
-        "Shape" => Some(vec![match same(0).known() {
-            Some(s) => Info::of_value(Tensor::I64(
-                ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.iter().map(|&d| d as i64).collect())
-                    .map_err(|e| GraphError::shape(&op.name, e.to_string()))?,
-            )),
-            None => Info::of_shape(vec![same(0).shape.map(|s| s.len())], Some(7)),
+        // Shape's start/end (opset 15) through the kernel's own rule: the selected dims may all be known even
+        // when others (a symbolic batch) are not.
+        "Shape" => Some(vec![match same(0).shape {
+            Some(full) => {
+                let (start, end) = ops::shape_range(full.len(), &attrs)?;
+                let dims = &full[start..end];
+                match dims.iter().copied().collect::<Option<Vec<usize>>>() {
+                    Some(s) => Info::of_value(Tensor::I64(
+                        ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.iter().map(|&d| d as i64).collect())
+                            .map_err(|e| GraphError::shape(&op.name, e.to_string()))?,
+                    )),
+                    None => Info::of_shape(vec![Some(dims.len())], Some(7)),
+                }
+            }
+            None => Info::of_shape(vec![None], Some(7)),
         }]),
         _ => None,
     };
@@ -604,12 +616,10 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
     let w = need(op, ins, 1, "W")?;
     let Some(ws) = w.known() else { return Ok(Info::default()) };
     let (xn, wn) = (in_name(graph, op, 0), in_name(graph, op, 1));
-    if !(ws.len() == 3 || ws.len() == 4) || ws.contains(&0) {
+    if ws.len() < 3 || ws.contains(&0) {
         return Err(GraphError::shape(
             &op.name,
-            format!(
-                "weight '{wn}' has shape {ws:?}; only 1-D and 2-D convolutions with non-empty weights are supported"
-            ),
+            format!("weight '{wn}' has shape {ws:?}; a convolution needs M×C/group×spatial non-empty weights"),
         ));
     }
     let group = attrs.int_or("group", 1)?;
@@ -656,11 +666,10 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
             ),
         ));
     }
-    let spatial = ws.len() - 2;
-    let kernel = if spatial == 1 { [1, ws[2]] } else { [ws[2], ws[3]] };
+    let kernel = &ws[2..];
     let out = window(attrs, xs, kernel, false)?;
     let y = [vec![xs[0], Some(m)], out].concat();
-    check_cost(op, "multiply-adds", &y, &[cg, kernel[0], kernel[1]])?;
+    check_cost(op, "multiply-adds", &y, &[&[cg][..], kernel].concat())?;
     Ok(Info::of_shape(y, Some(1)))
 }
 
@@ -673,49 +682,34 @@ fn check_cost(op: &Operation, unit: &str, output: &[Option<usize>], per_output: 
 }
 
 /// Output spatial dims of a window op (unknown when an input spatial dim is).
-fn window(
-    attrs: &Attributes,
-    xs: &[Option<usize>],
-    kernel: [usize; 2],
-    ceil: bool,
-) -> Result<InferredShape, GraphError> {
+fn window(attrs: &Attributes, xs: &[Option<usize>], kernel: &[usize], ceil: bool) -> Result<InferredShape, GraphError> {
     let spatial = xs.len() - 2;
     let sp: Option<Vec<usize>> = xs[2..].iter().copied().collect();
     let Some(sp) = sp else { return Ok(vec![None; spatial]) };
-    let input = if spatial == 1 { [1, sp[0]] } else { [sp[0], sp[1]] };
-    let [oh, ow] = ops::window_output(attrs, spatial, kernel, input, ceil).map_err(|e| match e {
+    let out = ops::window_output(attrs, kernel, &sp, ceil).map_err(|e| match e {
         GraphError::Shape { op: o, why } => GraphError::shape(o, format!("{why} (input shape {})", fmt_shape(xs))),
         other => other,
     })?;
-    Ok(if spatial == 1 { vec![Some(ow)] } else { vec![Some(oh), Some(ow)] })
+    Ok(out.into_iter().map(Some).collect())
 }
 
-/// MaxPool / AveragePool output shape.
-fn pool(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Info, GraphError> {
+/// MaxPool / AveragePool output shapes (MaxPool's Indices too).
+fn pool(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Vec<Info>, GraphError> {
     let x = need(op, ins, 0, "X")?;
-    let Some(xs) = &x.shape else { return Ok(Info::default()) };
-    if !(xs.len() == 3 || xs.len() == 4) {
-        return Err(GraphError::shape(
-            &op.name,
-            format!("only 1-D and 2-D pooling is supported, input has shape {}", fmt_shape(xs)),
-        ));
+    let Some(xs) = &x.shape else { return Ok(vec![Info::default(); op.outputs.len()]) };
+    if xs.len() < 3 {
+        return Err(GraphError::shape(&op.name, format!("input must be N×C×spatial, has shape {}", fmt_shape(xs))));
     }
-    let spatial = xs.len() - 2;
-    let ks = attrs
-        .ints("kernel_shape")?
-        .ok_or_else(|| GraphError::attribute(&op.name, "kernel_shape", "required attribute is missing"))?;
-    // The kernel's own range, so a 2^32 extent is refused alike on wasm32 and natively.
-    let in_range = |k: i64| (1..=ops::MAX_WINDOW_PARAM).contains(&k).then(|| usize::try_from(k).ok()).flatten();
-    let ks: Option<Vec<usize>> = ks.iter().map(|&k| in_range(k)).collect();
-    let ks = ks.filter(|k| k.len() == spatial).ok_or_else(|| {
-        GraphError::attribute(&op.name, "kernel_shape", format!("expected {spatial} positive values"))
-    })?;
-    let kernel = if spatial == 1 { [1, ks[0]] } else { [ks[0], ks[1]] };
+    let kernel = ops::pool_kernel(attrs, xs.len() - 2)?;
     let ceil = attrs.int_or("ceil_mode", 0)? != 0;
-    let out = window(attrs, xs, kernel, ceil)?;
+    let out = window(attrs, xs, &kernel, ceil)?;
     let y = [vec![xs[0], xs[1]], out].concat();
     check_cost(op, "window reads", &y, &kernel)?;
-    Ok(Info::of_shape(y, Some(1)))
+    let mut outs = vec![Info::of_shape(y.clone(), Some(1))];
+    if op.op_type == "MaxPool" && op.outputs.len() > 1 {
+        outs.push(Info::of_shape(y, Some(7)));
+    }
+    Ok(outs)
 }
 
 /// Gemm: 2-D operands, inner dimension, C broadcast.

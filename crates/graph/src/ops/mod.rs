@@ -8,6 +8,8 @@
 pub mod backward;
 mod cast;
 mod conv;
+mod conv_nd;
+mod einsum;
 mod elementwise;
 mod gemm;
 mod indexing;
@@ -22,6 +24,7 @@ mod shape;
 mod slicing;
 mod softmax;
 mod unary;
+mod window;
 
 /// A value declared float16/bfloat16 (a graph output of such a model), rounded to that format: the f32 the
 /// executor computes is what the model would store after its final rounding.
@@ -75,6 +78,7 @@ const SUPPORTED: &[&str] = &[
     "DequantizeLinear",
     "Div",
     "Dropout",
+    "Einsum",
     "Elu",
     "Equal",
     "Erf",
@@ -169,6 +173,7 @@ const SUPPORTED: &[&str] = &[
     "Transpose",
     "Trilu",
     "Unsqueeze",
+    "Upsample",
     "Where",
     "Xor",
 ];
@@ -243,7 +248,7 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "OneHot" => one(indexing::one_hot(inputs, attrs)?),
         "CumSum" => one(indexing::cum_sum(inputs, attrs)?),
         "BatchNormalization" => one(norm::batch_norm(inputs, attrs)?),
-        "MaxPool" | "AveragePool" => one(pool::pool(op_type == "MaxPool", inputs, attrs)?),
+        "MaxPool" | "AveragePool" => pool::pool(op_type == "MaxPool", inputs, attrs),
         "GlobalAveragePool" | "GlobalMaxPool" => one(pool::global_pool(op_type == "GlobalMaxPool", inputs, attrs)?),
         "Flatten" => one(shape::flatten(inputs, attrs)?),
         "Reshape" => one(shape::reshape(inputs, attrs)?),
@@ -254,9 +259,21 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "ConstantOfShape" => one(shape::constant_of_shape(inputs, attrs)?),
         "Constant" => one(shape::constant(attrs)?),
         "Identity" => one(input(inputs, 0, attrs)?.clone()),
-        // inference: Dropout passes its input through (the optional mask output is all true)
+        // inference: Dropout passes its input through (the optional mask output is all true). Training mode
+        // (opset 12+, input 2) drops at random, so it cannot be reproduced: refused unless the ratio is 0.
         "Dropout" => {
             let x = input(inputs, 0, attrs)?.clone();
+            let training = opt_input(inputs, 2).map(|t| t.to_f32_vec().first().is_some_and(|&v| v != 0.0));
+            let ratio = opt_input(inputs, 1).and_then(|t| t.to_f32_vec().first().copied()).unwrap_or(0.5);
+            if training == Some(true) && ratio != 0.0 {
+                return Err(GraphError::shape(
+                    &attrs.op,
+                    format!(
+                        "Dropout with training_mode = true (ratio {ratio}) drops values at random; the playground \
+                         runs inference only — export the model in eval mode"
+                    ),
+                ));
+            }
             let mask = Tensor::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(x.shape()), true));
             Ok(vec![x, mask])
         }
@@ -270,6 +287,8 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "Gather" => one(slicing::gather(inputs, attrs)?),
         "Pad" => one(slicing::pad(inputs, attrs)?),
         "Resize" => one(resize::resize(inputs, attrs)?),
+        "Upsample" => one(resize::upsample(inputs, attrs)?),
+        "Einsum" => one(einsum::einsum(inputs, attrs)?),
         t if reduce::OPS.contains(&t) => one(reduce::reduce(op_type, inputs, attrs)?),
         "QuantizeLinear" => one(quant::quantize(inputs, attrs)?),
         "DequantizeLinear" => one(quant::dequantize(inputs, attrs)?),
@@ -407,18 +426,23 @@ fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, Grap
     Ok(dims)
 }
 
-/// Output spatial sizes of a Conv/pool window over `input` (1 or 2 spatial axes, lifted to two, a 1-D op has
-/// a leading unit axis), with the kernels' own attribute parsing, so the validator's shape inference agrees
-/// with execution exactly.
+/// Output spatial sizes of a Conv/pool window of extent `kernel` over the spatial `input` (any number of axes),
+/// with the kernels' own attribute parsing ([`window::window_out_shape`]), so the validator's shape inference
+/// agrees with execution exactly.
 pub(crate) fn window_output(
     attrs: &Attributes,
-    spatial: usize,
-    kernel: [usize; 2],
-    input: [usize; 2],
+    kernel: &[usize],
+    input: &[usize],
     ceil: bool,
-) -> Result<[usize; 2], GraphError> {
-    let w = conv::window(attrs, spatial, kernel, input, true)?;
-    Ok([conv::out_len(&w, 0, input[0], ceil, attrs)?, conv::out_len(&w, 1, input[1], ceil, attrs)?])
+) -> Result<Vec<usize>, GraphError> {
+    window::window_out_shape(attrs, kernel, input, ceil)
+}
+
+pub(crate) use shape::shape_range;
+
+/// A pool's `kernel_shape` for `n` spatial axes, as the kernels read it.
+pub(crate) fn pool_kernel(attrs: &Attributes, n: usize) -> Result<Vec<usize>, GraphError> {
+    window::pool_kernel(attrs, n)
 }
 
 /// The most elements one tensor may have anywhere in the graph layer (op outputs, inferred shapes).
