@@ -57,7 +57,7 @@ fn conv_errors() {
     let why = is_shape_err(run("Conv", &[&x, &f32t(&[4, 2, 3, 3])], Attributes::new("c")), "c");
     assert!(why.contains("channels"), "{why}");
     let why = is_shape_err(run("Conv", &[&f32t(&[3, 5, 5]), &f32t(&[4, 3, 3, 3])], Attributes::new("c")), "c");
-    assert!(why.contains("1-D and 2-D"), "{why}");
+    assert!(why.contains("one rank"), "{why}");
     is_shape_err(run("Conv", &[&x, &f32t(&[4, 3, 7, 7])], Attributes::new("c")), "c");
     is_shape_err(run("Conv", &[&x, &f32t(&[4, 3, 3, 3]), &f32t(&[3])], Attributes::new("c")), "c");
     is_shape_err(run("Conv", &[&i64t(&[1, 2]), &f32t(&[4, 3, 3, 3])], Attributes::new("c")), "c");
@@ -134,7 +134,7 @@ fn shape_op_errors() {
     is_shape_err(run("Pad", &[&x, &i64t(&[1, 1])], Attributes::new("p")), "p");
     is_shape_err(run("Pad", &[&x, &i64t(&[0, 0, -3, 0, 0, -2])], Attributes::new("p")), "p");
     is_attr_err(
-        run("Pad", &[&x, &i64t(&[0; 6])], Attributes::new("p").with("mode", AttrValue::String(b"wrap".to_vec()))),
+        run("Pad", &[&x, &i64t(&[0; 6])], Attributes::new("p").with("mode", AttrValue::String(b"mirror".to_vec()))),
         "mode",
     );
     // float16 is stored as f32 rounded to float16 precision (0.1 becomes 0.099975586)
@@ -170,7 +170,7 @@ fn pool_norm_resize_reduce_quant_errors() {
     is_shape_err(run_op("Resize", &[Some(&x), None, None, None], &Attributes::new("r")), "r");
     is_shape_err(run_op("Resize", &[Some(&x), None, Some(&f32t(&[2]))], &Attributes::new("r")), "r");
     let sizes = i64t(&[1, 2, 8, 8]);
-    let bad_mode = Attributes::new("r").with("mode", AttrValue::String(b"cubic".to_vec()));
+    let bad_mode = Attributes::new("r").with("mode", AttrValue::String(b"bicubic".to_vec()));
     is_attr_err(run_op("Resize", &[Some(&x), None, None, Some(&sizes)], &bad_mode), "mode");
     is_shape_err(run("ReduceMean", &[&x], Attributes::new("m").with("axes", AttrValue::Ints(vec![7]))), "m");
     let scales = f32t(&[3]);
