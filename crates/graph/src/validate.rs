@@ -210,25 +210,89 @@ fn check_structure(graph: &BaseGraph, report: &mut ValidationReport) -> Result<(
     report.opset = opset;
     let mut hist: HashMap<&str, usize> = HashMap::new();
     for (_, op) in graph.operations() {
-        if !(op.domain.is_empty() || op.domain == "ai.onnx") {
-            return Err(GraphError::UnsupportedOp {
-                op: op.name.clone(),
-                op_type: format!("{}::{}", op.domain, op.op_type),
-            });
-        }
-        if !ops::supported_ops().contains(&op.op_type.as_str()) {
-            let hint = match op.op_type.as_str() {
-                "If" | "Loop" | "Scan" => " (control flow with subgraphs is not supported)",
-                _ => "",
-            };
-            return Err(GraphError::UnsupportedOp { op: op.name.clone(), op_type: format!("{}{hint}", op.op_type) });
-        }
         *hist.entry(op.op_type.as_str()).or_default() += 1;
+    }
+    // Every op type that cannot run, at once: that is what a user inspecting a model wants to know.
+    let missing = unsupported_ops(graph);
+    if let Some(first) = missing.first() {
+        let op_type = if missing.len() == 1 {
+            first.describe()
+        } else {
+            format!(
+                "{} op types cannot run: {}",
+                missing.len(),
+                missing.iter().map(UnsupportedOp::describe).collect::<Vec<_>>().join("; ")
+            )
+        };
+        return Err(GraphError::UnsupportedOp { op: first.first_op.clone(), op_type });
     }
     let mut hist: Vec<(String, usize)> = hist.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     hist.sort();
     report.op_histogram = hist;
     Ok(())
+}
+
+/// One op type of a model that the executor cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedOp {
+    /// `domain::type` for ops outside ai.onnx, else the type.
+    pub op_type: String,
+    /// How many ops of the model have it.
+    pub count: usize,
+    /// The first of them (in file order), to find it in the model.
+    pub first_op: String,
+    /// Why, when there is more to say than "not implemented".
+    pub why: Option<&'static str>,
+}
+
+impl UnsupportedOp {
+    /// `LSTM ×2 (recurrent layers are not supported)`.
+    pub fn describe(&self) -> String {
+        let n = if self.count > 1 { format!(" ×{}", self.count) } else { String::new() };
+        match self.why {
+            Some(w) => format!("{}{n} ({w})", self.op_type),
+            None => format!("{}{n}", self.op_type),
+        }
+    }
+}
+
+/// Every op type of `graph` the executor cannot run (other domains included), in order of first appearance.
+pub fn unsupported_ops(graph: &BaseGraph) -> Vec<UnsupportedOp> {
+    let mut out: Vec<UnsupportedOp> = Vec::new();
+    for (_, op) in graph.operations() {
+        let foreign = !(op.domain.is_empty() || op.domain == "ai.onnx");
+        if !foreign && ops::supported_ops().contains(&op.op_type.as_str()) {
+            continue;
+        }
+        let op_type = if foreign { format!("{}::{}", op.domain, op.op_type) } else { op.op_type.clone() };
+        match out.iter_mut().find(|u| u.op_type == op_type) {
+            Some(u) => u.count += 1,
+            None => out.push(UnsupportedOp {
+                why: if foreign {
+                    Some("only the ai.onnx domain is supported")
+                } else {
+                    ops::unsupported_hint(&op.op_type)
+                },
+                op_type,
+                count: 1,
+                first_op: op.name.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// Reads a model and validates it, keeping the graph when only validation fails (an unsupported op, a shape
+/// that does not fit): `inspect` reports what it found and still exits 0 for a model it could read.
+pub fn read_and_validate(bytes: &[u8]) -> Result<(BaseGraph, Result<ValidationReport, GraphError>), GraphError> {
+    if bytes.is_empty() {
+        return Err(GraphError::Malformed("the file is empty".into()));
+    }
+    let model = import::decode_model(bytes)?;
+    check_header(&model)?;
+    let graph = import::build_graph(&model)?;
+    let report = validate(&graph);
+    Ok((graph, report))
 }
 
 /// Ops on the longest path, checked against [`MAX_GRAPH_DEPTH`].

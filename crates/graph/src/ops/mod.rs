@@ -292,8 +292,23 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         t if reduce::OPS.contains(&t) => one(reduce::reduce(op_type, inputs, attrs)?),
         "QuantizeLinear" => one(quant::quantize(inputs, attrs)?),
         "DequantizeLinear" => one(quant::dequantize(inputs, attrs)?),
-        _ => Err(GraphError::UnsupportedOp { op: attrs.op.clone(), op_type: op_type.to_string() }),
+        _ => Err(GraphError::UnsupportedOp {
+            op: attrs.op.clone(),
+            op_type: format!("{op_type}{}", unsupported_hint(op_type).map_or(String::new(), |h| format!(" ({h})"))),
+        }),
     }
+}
+
+/// Why a well-known op type is not run, for messages (`None` for types with nothing more to say).
+pub fn unsupported_hint(op_type: &str) -> Option<&'static str> {
+    Some(match op_type {
+        "If" | "Loop" | "Scan" => "control flow with subgraphs is not supported",
+        "RNN" | "LSTM" | "GRU" => "recurrent layers are not supported",
+        t if t.contains("Sequence") => "sequence values are not supported, only tensors",
+        "Optional" | "OptionalGetElement" | "OptionalHasElement" => "optional values are not supported",
+        "NonMaxSuppression" | "RoiAlign" => "detection post-processing is not supported; cut the model before it",
+        _ => return None,
+    })
 }
 
 /// Applies `$body` to the array inside any [`Tensor`] variant and rewraps the result in the same variant,
