@@ -37,8 +37,18 @@ fn is_attr_err(r: Result<Vec<Tensor>, GraphError>, attr: &str) {
 
 #[test]
 fn unknown_op_is_unsupported() {
-    let r = run("NonMaxSuppression", &[], Attributes::new("nms_1"));
-    assert_eq!(r, Err(GraphError::UnsupportedOp { op: "nms_1".into(), op_type: "NonMaxSuppression".into() }));
+    let r = run("MaxRoiPool", &[], Attributes::new("p_1"));
+    assert_eq!(r, Err(GraphError::UnsupportedOp { op: "p_1".into(), op_type: "MaxRoiPool".into() }));
+    // the well-known ones say why, naming the op
+    for (op, why) in [
+        ("LSTM", "recurrent"),
+        ("Loop", "control flow"),
+        ("SequenceAt", "sequence"),
+        ("NonMaxSuppression", "detection"),
+    ] {
+        let e = run(op, &[], Attributes::new("n_1")).unwrap_err().to_string();
+        assert!(e.contains(op) && e.contains(why) && e.contains("'n_1'"), "{e}");
+    }
     assert!(supported_ops().contains(&"Conv") && !supported_ops().contains(&"NonMaxSuppression"));
     assert!(supported_ops().windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
 }
