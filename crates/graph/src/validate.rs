@@ -117,13 +117,36 @@ fn check_header(model: &onnx::ModelProto) -> Result<(), GraphError> {
 
 /// Validates an imported (not yet formatted) graph completely; the error names the op, tensor or field at fault.
 pub fn validate(graph: &BaseGraph) -> Result<ValidationReport, GraphError> {
+    validate_seeded(graph, &[])
+}
+
+/// [`validate`] with the shapes of the data the user supplies for (some of) the graph inputs: symbolic dims
+/// (`dim_param`, and the negative `dim_value` some exporters write for a dynamic batch) take the data's sizes,
+/// so every shape downstream is resolved and checked, and the report's notes say what each symbolic dim became.
+/// Fixed dims must match the data exactly; an input not listed keeps its declared shape (leading symbolic dim
+/// taken as 1). This is what a calibration reader calls once it has read a sample per input (`.npz` keyed by
+/// input name, JSON per input, one file per input in the page).
+pub fn validate_with_inputs(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<ValidationReport, GraphError> {
+    for (name, _) in data {
+        if !graph.inputs.iter().any(|&v| graph.var(v).name == *name) {
+            let names: Vec<&str> = graph.inputs.iter().map(|&v| graph.var(v).name.as_str()).collect();
+            return Err(GraphError::CalibData(format!(
+                "data for '{name}', which is not a graph input (inputs: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    validate_seeded(graph, data)
+}
+
+fn validate_seeded(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<ValidationReport, GraphError> {
     let mut report =
         ValidationReport { num_ops: graph.num_ops(), num_variables: graph.num_vars(), ..Default::default() };
     check_structure(graph, &mut report)?;
     let order = graph.topological_sort()?;
     report.depth = depth(graph, &order)?;
     let mut infos: HashMap<&str, Info> = HashMap::new();
-    seed_infos(graph, &mut infos, &mut report)?;
+    seed_infos(graph, &mut infos, &mut report, data)?;
     for &id in &order {
         let op = graph.op(id);
         let ins: Vec<Option<Info>> = op
@@ -351,6 +374,7 @@ fn seed_infos<'g>(
     graph: &'g BaseGraph,
     infos: &mut HashMap<&'g str, Info>,
     report: &mut ValidationReport,
+    data: &[(&str, &[usize])],
 ) -> Result<(), GraphError> {
     for (_, v) in graph.variables() {
         if let Some(t) = &v.value {
@@ -366,6 +390,11 @@ fn seed_infos<'g>(
         {
             let names: Vec<&str> = INPUT_DTYPES.iter().map(|&(_, n)| n).collect();
             return Err(bad(format!("elem_type {dt} is not supported ({})", names.join(", "))));
+        }
+        if let Some((_, shape)) = data.iter().find(|(n, _)| *n == v.name) {
+            seed_from_data(v, shape, report)?;
+            infos.insert(v.name.as_str(), Info::of_shape(shape.iter().map(|&d| Some(d)).collect(), v.dtype));
+            continue;
         }
         let Some(dims) = &v.shape else {
             report.notes.push(format!("graph input '{}' declares no shape; shapes after it are not checked", v.name));
@@ -404,6 +433,39 @@ fn seed_infos<'g>(
             });
         }
         infos.insert(v.name.as_str(), Info::of_shape(shape, v.dtype));
+    }
+    Ok(())
+}
+
+/// Checks the data's shape for graph input `v` against its declared shape and notes what its symbolic dims are.
+fn seed_from_data(v: &super::ir::Variable, shape: &[usize], report: &mut ValidationReport) -> Result<(), GraphError> {
+    let bad = |why: String| GraphError::CalibData(format!("input '{}': {why}", v.name));
+    if count(shape).is_none() {
+        return Err(GraphError::TooLarge(format!("input '{}': data of shape {shape:?} is too large", v.name)));
+    }
+    let Some(dims) = &v.shape else {
+        report.notes.push(format!("graph input '{}' declares no shape; the data gives {shape:?}", v.name));
+        return Ok(());
+    };
+    if dims.len() != shape.len() {
+        return Err(bad(format!("the data has shape {shape:?}, the model declares {}", fmt_dims(dims))));
+    }
+    let mut resolved = Vec::new();
+    for (k, (d, &n)) in dims.iter().zip(shape).enumerate() {
+        match d {
+            Dim::Value(x) if usize::try_from(*x).ok() != Some(n) => {
+                return Err(bad(format!(
+                    "dimension {k} is {n} in the data but {x} in the model (shape {})",
+                    fmt_dims(dims)
+                )));
+            }
+            Dim::Value(_) => {}
+            Dim::Param(p) => resolved.push(format!("'{p}' (dim {k}) = {n}")),
+            Dim::Unknown => resolved.push(format!("dim {k} = {n}")),
+        }
+    }
+    if !resolved.is_empty() {
+        report.notes.push(format!("graph input '{}': {} from the data", v.name, resolved.join(", ")));
     }
     Ok(())
 }
@@ -747,14 +809,16 @@ fn check_cost(op: &Operation, unit: &str, output: &[Option<usize>], per_output: 
 
 /// Output spatial dims of a window op (unknown when an input spatial dim is).
 fn window(attrs: &Attributes, xs: &[Option<usize>], kernel: &[usize], ceil: bool) -> Result<InferredShape, GraphError> {
-    let spatial = xs.len() - 2;
-    let sp: Option<Vec<usize>> = xs[2..].iter().copied().collect();
-    let Some(sp) = sp else { return Ok(vec![None; spatial]) };
-    let out = ops::window_output(attrs, kernel, &sp, ceil).map_err(|e| match e {
+    // Axes are independent: an unknown (symbolic) axis stays unknown, the known ones are computed. The stand-in
+    // size for unknown axes is k · 2^20, at least the dilated kernel extent (dilations are ≤ 2^20), so no window
+    // geometry refuses it; its result is discarded.
+    let stand_in: Vec<usize> =
+        xs[2..].iter().zip(kernel).map(|(d, &k)| d.unwrap_or(k.max(1).saturating_mul(1 << 20))).collect();
+    let out = ops::window_output(attrs, kernel, &stand_in, ceil).map_err(|e| match e {
         GraphError::Shape { op: o, why } => GraphError::shape(o, format!("{why} (input shape {})", fmt_shape(xs))),
         other => other,
     })?;
-    Ok(out.into_iter().map(Some).collect())
+    Ok(out.into_iter().zip(&xs[2..]).map(|(o, d)| d.map(|_| o)).collect())
 }
 
 /// MaxPool / AveragePool output shapes (MaxPool's Indices too).
