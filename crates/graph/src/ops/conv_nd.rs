@@ -171,9 +171,9 @@ pub(super) fn conv_transpose_nd(inputs: &[Option<&Tensor>], attrs: &Attributes) 
         None => None,
     };
     if let Some(t) = &target {
-        for i in 0..n {
+        for (i, &ti) in t.iter().enumerate().take(n) {
             // beyond the full output: zero pads, the rest is bias only (onnxruntime clamps the padding at 0)
-            let total = full(i)?.saturating_sub(t[i]);
+            let total = full(i)?.saturating_sub(ti);
             let half = total / 2;
             (w.pb[i], w.pe[i]) = if auto_pad == "SAME_UPPER" { (half, total - half) } else { (total - half, half) };
         }

@@ -192,6 +192,14 @@ pub fn supported_ops() -> &'static [&'static str] {
 /// when it exists and from the input otherwise. Split without sizes needs `num_outputs` (the executor can set
 /// it from the node's output count).
 pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
+    // Clip and MaxPool on 8/16-bit integers (ONNX allows them): every such value is exact in float32 and both ops
+    // only compare and select, so the float kernel gives the integer result exactly.
+    if matches!(op_type, "Clip" | "MaxPool")
+        && let Some(Some(x)) = inputs.first()
+        && matches!(x, Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_))
+    {
+        return small_ints_via_f32(op_type, inputs, attrs, x);
+    }
     let one = |t: Tensor| Ok(vec![t]);
     match op_type {
         "Add" | "Sub" | "Mul" | "Div" => match (input(inputs, 0, attrs)?, input(inputs, 1, attrs)?) {
@@ -297,6 +305,47 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
             op_type: format!("{op_type}{}", unsupported_hint(op_type).map_or(String::new(), |h| format!(" ({h})"))),
         }),
     }
+}
+
+/// Runs `op_type` with its 8/16-bit integer inputs widened to float32 and its float outputs narrowed back to the
+/// type of `x` (exact: the ops only compare and select).
+fn small_ints_via_f32(
+    op_type: &str,
+    inputs: &[Option<&Tensor>],
+    attrs: &Attributes,
+    x: &Tensor,
+) -> Result<Vec<Tensor>, GraphError> {
+    let widen = |t: &Tensor| -> Tensor {
+        let v = t.to_f32_vec();
+        Tensor::F32(
+            ArrayD::from_shape_vec(ndarray::IxDyn(t.shape()), v)
+                .unwrap_or_else(|_| ArrayD::zeros(ndarray::IxDyn(&[0]))),
+        )
+    };
+    let wide: Vec<Option<Tensor>> = inputs
+        .iter()
+        .map(|t| {
+            t.map(|t| {
+                if matches!(t, Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_)) {
+                    widen(t)
+                } else {
+                    t.clone()
+                }
+            })
+        })
+        .collect();
+    let refs: Vec<Option<&Tensor>> = wide.iter().map(Option::as_ref).collect();
+    let outs = run_op(op_type, &refs, attrs)?;
+    Ok(outs
+        .into_iter()
+        .map(|o| match (o, x) {
+            (Tensor::F32(a), Tensor::I8(_)) => Tensor::I8(a.mapv(|v| v as i8)),
+            (Tensor::F32(a), Tensor::U8(_)) => Tensor::U8(a.mapv(|v| v as u8)),
+            (Tensor::F32(a), Tensor::I16(_)) => Tensor::I16(a.mapv(|v| v as i16)),
+            (Tensor::F32(a), Tensor::U16(_)) => Tensor::U16(a.mapv(|v| v as u16)),
+            (o, _) => o,
+        })
+        .collect())
 }
 
 /// Why a well-known op type is not run, for messages (`None` for types with nothing more to say).
