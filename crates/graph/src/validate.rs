@@ -22,8 +22,8 @@ use std::rc::Rc;
 /// attributes, which the kernels do not implement (PPQ itself targets opset 11).
 pub const MIN_OPSET: i64 = 7;
 /// Newest default-domain opset the kernels were written against. A newer model is refused, as onnxruntime
-/// refuses opsets it does not know: an op may have changed meaning since. Raise it when ops are brought up to date.
-pub const MAX_KNOWN_OPSET: i64 = 21;
+/// refuses opsets it does not know: an op may have changed meaning since. The importer's limit (one number).
+pub const MAX_KNOWN_OPSET: i64 = import::NEWEST_OPSET_VERSION;
 /// Newest `ir_version` the vendored onnx.proto describes; newer files may use fields this build cannot read.
 pub const MAX_KNOWN_IR_VERSION: i64 = onnx::Version::IrVersion as i64;
 /// Longest op chain accepted (ops on the longest path), so per-path work stays bounded in the browser.
@@ -161,7 +161,8 @@ fn validate_seeded(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<Valid
             .inputs
             .iter()
             .zip(&ins)
-            .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype)))
+            // float16/bfloat16/float64 are computed as float32 here: compared as what they are stored as
+            .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype.map(ops::storage_code))))
             .collect();
         schema::check_inputs(&op.name, &op.op_type, &typed)?;
         let outs = infer_op(graph, id, &ins)?;
@@ -366,8 +367,21 @@ impl Info {
 }
 
 /// Supported element types of graph inputs (those [`Tensor`] can hold).
-const INPUT_DTYPES: &[(i32, &str)] =
-    &[(1, "float32"), (2, "uint8"), (3, "int8"), (6, "int32"), (7, "int64"), (9, "bool")];
+const INPUT_DTYPES: &[(i32, &str)] = &[
+    (1, "float32"),
+    (2, "uint8"),
+    (3, "int8"),
+    (4, "uint16"),
+    (5, "int16"),
+    (6, "int32"),
+    (7, "int64"),
+    (9, "bool"),
+    (10, "float16"),
+    (11, "float64"),
+    (12, "uint32"),
+    (13, "uint64"),
+    (16, "bfloat16"),
+];
 
 /// Parameters get their values; graph inputs their declared shapes (leading symbolic dim → 1).
 fn seed_infos<'g>(
@@ -605,7 +619,12 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
         }]),
         _ => None,
     };
-    if let Some(outs) = rule {
+    if let Some(mut outs) = rule {
+        // Rules infer the main output; optional extra outputs (LayerNormalization's Mean/InvStdDev,
+        // BatchNormalization's running statistics) stay unknown here and are checked by the kernel at run time.
+        if outs.len() < op.outputs.len() {
+            outs.resize(op.outputs.len(), Info::default());
+        }
         return outputs_of(op, outs);
     }
     if HEAVY.contains(&op.op_type.as_str()) {
@@ -647,14 +666,16 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
             continue;
         }
         let Some(shape) = i.known() else { return unknown() };
-        if soi.contains(&k) {
+        // Shape/index inputs (PPQ's SOI slots, and any integer input after the data) change the output's shape
+        // with their values: zeros would infer a wrong shape (Reduce* axes), so their outputs stay unknown.
+        if soi.contains(&k) || (k >= 1 && (matches!(i.dtype, Some(6 | 7)) || op.op_type == "Upsample")) {
             return unknown();
         }
         total = total.saturating_add(count(&shape).unwrap_or(usize::MAX));
         if total > DRY_RUN_ELEMENTS {
             return unknown();
         }
-        vals.push(Some(Rc::new(zeros(i.dtype.unwrap_or(1), &shape))));
+        vals.push(Some(Rc::new(placeholder(i.dtype.unwrap_or(1), &shape))));
     }
     let refs: Vec<Option<&Tensor>> = vals.iter().map(Option::as_deref).collect();
     let out = match ops::with_element_limit(DRY_RUN_ELEMENTS, || ops::run_op(&op.op_type, &refs, attrs)) {
@@ -669,14 +690,19 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
     )
 }
 
-/// A zero tensor of ONNX element type `dtype` (float32 for unsupported codes).
-fn zeros(dtype: i32, shape: &[usize]) -> Tensor {
+/// A placeholder tensor of ONNX element type `dtype` for a dry run: float zeros, integer ones (an integer Div or
+/// Mod by a placeholder must not fail: the real data decides), false bools (float32 for other codes).
+fn placeholder(dtype: i32, shape: &[usize]) -> Tensor {
     let s = IxDyn(shape);
     match dtype {
-        7 => Tensor::I64(ArrayD::zeros(s)),
-        6 => Tensor::I32(ArrayD::zeros(s)),
-        3 => Tensor::I8(ArrayD::zeros(s)),
-        2 => Tensor::U8(ArrayD::zeros(s)),
+        7 => Tensor::I64(ArrayD::ones(s)),
+        6 => Tensor::I32(ArrayD::ones(s)),
+        3 => Tensor::I8(ArrayD::ones(s)),
+        2 => Tensor::U8(ArrayD::ones(s)),
+        4 => Tensor::U16(ArrayD::ones(s)),
+        5 => Tensor::I16(ArrayD::ones(s)),
+        12 => Tensor::U32(ArrayD::ones(s)),
+        13 => Tensor::U64(ArrayD::ones(s)),
         9 => Tensor::Bool(ArrayD::from_elem(s, false)),
         _ => Tensor::F32(ArrayD::zeros(s)),
     }
