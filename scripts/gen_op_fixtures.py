@@ -297,8 +297,85 @@ def inference_only():
     case("sum_one", "Sum", [f(2, 3)])
 
 
+def versions():
+    """One case per opset where ONNX changed an op's meaning (issue 16): the test runs each with its opset."""
+    x = f(1, 5, 1, 1)
+    case("v_softmax11_1511", "Softmax", [x], opset=11)
+    case("v_softmax13_1511", "Softmax", [x], opset=13)
+    y = f(2, 3, 4)
+    case("v_softmax11_axis1", "Softmax", [y], {"axis": 1}, opset=11)
+    case("v_logsoftmax11", "LogSoftmax", [y], opset=11)
+    case("v_hardmax11", "Hardmax", [y], opset=11)
+    case("v_hardmax13", "Hardmax", [y], opset=13)
+    img = f(1, 2, 4, 5)
+    s2 = np.array([1, 1, 2, 2], np.float32)
+    case("v_resize10_nearest_x2", "Resize", [img, s2], {"mode": "nearest"}, opset=10)
+    case("v_resize10_linear_x2", "Resize", [img, s2], {"mode": "linear"}, opset=10)
+    case("v_resize10_nearest_down", "Resize", [f(1, 1, 5, 10), np.array([1, 1, 0.6, 0.35], np.float32)],
+         {"mode": "nearest"}, opset=10)
+    case("v_resize10_nearest_up_frac", "Resize", [f(1, 1, 3, 10), np.array([1, 1, 1.5, 1.7], np.float32)],
+         {"mode": "nearest"}, opset=10)
+    roi = np.zeros(0, np.float32)
+    case("v_resize11_tf_half_pixel_for_nn", "Resize", [img, roi, np.array([1, 1, 1.5, 2.5], np.float32)],
+         {"mode": "nearest", "coordinate_transformation_mode": "tf_half_pixel_for_nn"}, opset=11)
+    case("v_resize11_cubic", "Resize", [img, roi, s2], {"mode": "cubic"}, opset=11)
+    case("v_resize13_cubic_exclude", "Resize", [img, None, np.array([1, 1, 1.5, 0.8], np.float32)],
+         {"mode": "cubic", "exclude_outside": 1, "cubic_coeff_a": -0.5}, opset=13)
+    case("v_resize13_crop", "Resize", [img, np.array([0, 0, 0.1, 0.2, 1, 1, 0.8, 0.9], np.float32),
+                                       None, i64(1, 2, 3, 3)],
+         {"mode": "linear", "coordinate_transformation_mode": "tf_crop_and_resize", "extrapolation_value": 2.0},
+         opset=13)
+    case("v_resize18_linear_antialias", "Resize", [f(1, 1, 8, 9), None, np.array([1, 1, 0.5, 0.4], np.float32)],
+         {"mode": "linear", "antialias": 1}, opset=18)
+    case("v_resize18_cubic_antialias", "Resize", [f(1, 1, 8, 9), None, None, i64(1, 1, 3, 4)],
+         {"mode": "cubic", "antialias": 1}, opset=18)
+    case("v_resize18_axes_not_larger", "Resize", [img, None, None, i64(7, 8)],
+         {"mode": "nearest", "axes": [2, 3], "keep_aspect_ratio_policy": "not_larger"}, opset=18)
+    case("v_resize19_half_pixel_symmetric", "Resize", [img, None, np.array([1, 1, 1.5, 0.7], np.float32)],
+         {"mode": "linear", "coordinate_transformation_mode": "half_pixel_symmetric"}, opset=19)
+    case("v_upsample9_nearest", "Upsample", [img, np.array([1, 1, 2, 1.7], np.float32)], {"mode": "nearest"},
+         opset=9)
+    case("v_upsample9_linear", "Upsample", [img, np.array([1, 1, 2, 2.5], np.float32)], {"mode": "linear"}, opset=9)
+    pads = i64(0, 0, 2, 3, 0, 0, 1, 4)
+    case("v_pad19_wrap", "Pad", [img, pads], {"mode": "wrap"}, opset=19)
+    case("v_pad11_reflect", "Pad", [img, pads], {"mode": "reflect"}, opset=11)
+    case("v_pad11_edge_crop", "Pad", [img, i64(0, 0, -1, 2, 0, 0, 1, -2)], {"mode": "edge"}, opset=11)
+    case("v_pad2_attr", "Pad", [img], {"mode": "constant", "pads": [0, 0, 1, 1, 0, 0, 1, 1], "value": 1.5},
+         opset=9)
+    case("v_clip6_attrs", "Clip", [y], {"min": -0.5, "max": 0.6}, opset=9)
+    case("v_split11_attr", "Split", [y], {"axis": 2, "split": [1, 3]}, opset=11, outs=2)
+    case("v_split13_input", "Split", [y, i64(3, 1)], {"axis": 2}, opset=13, outs=2)
+    case("v_split18_num_outputs", "Split", [f(2, 5)], {"axis": 1, "num_outputs": 3}, opset=18, outs=3)
+    case("v_squeeze11_attr", "Squeeze", [f(1, 3, 1)], {"axes": [0]}, opset=11)
+    case("v_unsqueeze13_input", "Unsqueeze", [f(3, 2), i64(0, 3)], opset=13)
+    case("v_reducesum11_attr", "ReduceSum", [y], {"axes": [1], "keepdims": 0}, opset=11)
+    case("v_reducesum13_input", "ReduceSum", [y, i64(1)], {"keepdims": 0}, opset=13)
+    case("v_reducemean18_input", "ReduceMean", [y, i64(-1)], opset=18)
+    case("v_dropout12_ratio", "Dropout", [y, np.array(0.3, np.float32)], opset=12, outs=2,
+         out_dtypes=[np.float32, np.bool_])
+    case("v_einsum12_matmul", "Einsum", [f(2, 3, 4), f(2, 4, 5)], {"equation": "bij,bjk->bik"}, opset=12)
+    case("v_einsum12_implicit_diag", "Einsum", [f(3, 3), f(3)], {"equation": "ii,i"}, opset=12)
+    case("v_einsum12_ellipsis", "Einsum", [f(2, 3, 4), f(4)], {"equation": "...j,j->..."}, opset=12)
+    case("v_maxpool12_indices", "MaxPool", [f(1, 2, 5, 6)], {"kernel_shape": [2, 3], "strides": [2, 2],
+                                                            "pads": [1, 0, 0, 1]}, opset=12, outs=2,
+         out_dtypes=[np.float32, np.int64])
+    case("v_maxpool12_indices_colmajor", "MaxPool", [f(2, 1, 4, 4)], {"kernel_shape": [2, 2], "storage_order": 1},
+         opset=12, outs=2, out_dtypes=[np.float32, np.int64])
+    case("v_maxpool3d", "MaxPool", [f(1, 2, 4, 5, 6)], {"kernel_shape": [2, 2, 3], "strides": [1, 2, 2]}, opset=12)
+    case("v_avgpool3d_incl", "AveragePool", [f(1, 2, 4, 5, 6)], {"kernel_shape": [3, 2, 2], "pads": [1, 1, 0, 1, 0, 1],
+                                                                "count_include_pad": 1}, opset=11)
+    case("v_avgpool19_dilated", "AveragePool", [f(1, 1, 7, 7)], {"kernel_shape": [2, 2], "dilations": [2, 2]},
+         opset=19)
+    case("v_conv3d", "Conv", [f(1, 4, 4, 5, 6), f(6, 2, 2, 3, 3), f(6)], {"group": 2, "pads": [0, 1, 1, 1, 0, 1],
+                                                                        "strides": [1, 2, 1]}, opset=11)
+    case("v_convtranspose3d", "ConvTranspose", [f(1, 2, 3, 3, 4), f(2, 3, 2, 3, 2), f(3)],
+         {"strides": [2, 1, 2], "output_padding": [1, 0, 0]}, opset=11)
+    case("v_convtranspose_output_shape", "ConvTranspose", [f(1, 1, 3, 3), f(1, 2, 3, 3)],
+         {"strides": [3, 2], "output_shape": [10, 8]}, opset=11)
+
+
 def main():
-    for group in [elementwise, conv, gemm, norm, pool, shapes, resize, reduce, quant, inference_only]:
+    for group in [elementwise, conv, gemm, norm, pool, shapes, resize, reduce, quant, inference_only, versions]:
         group()
     if OUT.exists():
         shutil.rmtree(OUT)

@@ -87,6 +87,34 @@ fn inspect_reference_models() {
     assert_eq!(v["inputs"][0]["shape"], serde_json::json!([1, 4, 8, 8]));
 }
 
+/// A model with several op types the playground cannot run (scripts/fixtures/make_unsupported_model.py): inspect
+/// lists every one of them, says why the model will not run, and exits 0 — it could read the model.
+#[test]
+fn inspect_lists_every_unsupported_op() {
+    let m = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unsupported_ops.onnx");
+    let o = bin(&["inspect", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for line in [
+        "unsupported ops (4):",
+        "LSTM ×2 (recurrent layers",
+        "If (control flow",
+        "NonMaxSuppression (detection",
+        "com.microsoft::FusedGemm",
+    ] {
+        assert!(out.contains(line), "missing '{line}' in:\n{out}");
+    }
+    assert!(out.lines().any(|l| l.starts_with("validation: unsupported op") && l.contains("4 op types")), "{out}");
+    let j = bin(&["inspect", m.to_str().unwrap(), "--json"]);
+    assert_eq!(j.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["unsupported_ops"].as_array().unwrap().len(), 4, "{v}");
+    assert!(v["validation_error"].as_str().unwrap().contains("lstm_a"), "{v}");
+    let ok: serde_json::Value =
+        serde_json::from_slice(&bin(&["inspect", &model("b_residual"), "--json"]).stdout).unwrap();
+    assert!(ok["validation_error"].is_null() && ok["inferred_outputs"][0]["shape"] == serde_json::json!([1, 4, 8, 8]));
+}
+
 #[test]
 fn bad_model_files_are_errors() {
     let d = tmp("bad_model");

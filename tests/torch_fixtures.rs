@@ -10,7 +10,7 @@
 
 use ppq_playground::graph::Tensor;
 use ppq_playground::graph::executor::{Executor, NoHook};
-use ppq_playground::graph::import::import_onnx;
+use ppq_playground::graph::validate::inspect_onnx;
 use ppq_playground::session::calib::read_npz;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -29,7 +29,8 @@ fn npz(name: &str, what: &str) -> Result<Vec<(String, Tensor)>, String> {
 /// Imports, runs and compares one fixture; Err says why it failed.
 fn check(name: &str) -> Result<String, String> {
     let bytes = std::fs::read(dir().join(format!("{name}.onnx"))).map_err(|e| e.to_string())?;
-    let g = import_onnx(&bytes).map_err(|e| format!("import: {e}"))?;
+    // the load path of the CLI and the page: import + full validation (which must not refuse a valid model)
+    let (g, _) = inspect_onnx(&bytes).map_err(|e| format!("inspect: {e}"))?;
     let feeds = npz(name, "inputs")?;
     let want = npz(name, "outputs")?;
     let exec = Executor::new(&g).map_err(|e| format!("executor: {e}"))?;

@@ -1,7 +1,6 @@
 //! The subcommands' bodies. Each returns `Err(message)` for bad input; `main` prints it as `error: …`.
 
 use super::Command;
-use super::inspect::{summarize, summary_text};
 use super::{ChannelOrderArg, PipelineArgs};
 use ppq_graph::BaseGraph;
 use ppq_graph::format::{FormatVersion, format_graph};
@@ -22,14 +21,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
     match cmd {
         Command::Selfcheck => println!("{}", ppq_session::status::status_line()),
         Command::States => print_states(),
-        Command::Inspect { model, json } => {
-            let s = summarize(&load_model(&model)?);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
-            } else {
-                print!("{}", summary_text(&s));
-            }
-        }
+        Command::Inspect { model, json } => super::inspect::inspect_file(&model, json)?,
         Command::Export { model, tqc, out } => export(&model, &tqc, &out)?,
         Command::Quantize { run, out } => quantize(&run, &out)?,
         Command::Analyse { run, json } => super::analyse::analyse(&run, json)?,

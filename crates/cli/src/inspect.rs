@@ -1,7 +1,6 @@
 //! `ppq-playground inspect`: what is in an ONNX model before quantizing it — op types, variables, opsets,
 //! inputs/outputs with shapes, ops the executor cannot run, and the parameter count.
 
-use ppq_graph::ops::supported_ops;
 use ppq_graph::{BaseGraph, VarId};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -23,8 +22,15 @@ pub struct ModelSummary {
     pub inputs: Vec<IoSummary>,
     /// Graph outputs.
     pub outputs: Vec<IoSummary>,
-    /// Op types the playground's executor does not run.
+    /// Op types the playground's executor does not run, every one of them (with count and reason).
     pub unsupported_ops: Vec<String>,
+    /// `None` when the whole model validated (it will run); else why not — an unsupported op, a shape that does
+    /// not fit … `inspect` still exits 0: it could read the model.
+    pub validation_error: Option<String>,
+    /// What validation noted (symbolic dims resolved from the data, assumed batch …).
+    pub notes: Vec<String>,
+    /// Inferred shapes of the graph outputs (`None` dims are resolved only from the data).
+    pub inferred_outputs: Vec<IoSummary>,
     /// Number of parameter tensors.
     pub num_parameters: usize,
     /// Total number of parameter elements.
@@ -51,8 +57,7 @@ pub fn summarize(g: &BaseGraph) -> ModelSummary {
     for (_, op) in g.operations() {
         *op_types.entry(op.op_type.clone()).or_default() += 1;
     }
-    let supported = supported_ops();
-    let unsupported_ops = op_types.keys().filter(|t| !supported.contains(&t.as_str())).cloned().collect();
+    let unsupported_ops = ppq_graph::validate::unsupported_ops(g).iter().map(|u| u.describe()).collect();
     let params: Vec<_> = g.variables().filter(|(_, v)| v.is_parameter).collect();
     let io = |ids: &[VarId]| {
         ids.iter().map(|&v| IoSummary { name: g.var(v).name.clone(), shape: declared_dims(g, v) }).collect()
@@ -66,6 +71,9 @@ pub fn summarize(g: &BaseGraph) -> ModelSummary {
         inputs: io(&g.inputs),
         outputs: io(&g.outputs),
         unsupported_ops,
+        validation_error: None,
+        notes: Vec::new(),
+        inferred_outputs: Vec::new(),
         num_parameters: params.len(),
         parameter_elements: params.iter().filter_map(|(_, v)| v.value.as_ref().map(|t| t.len())).sum(),
     }
@@ -102,7 +110,51 @@ pub fn summary_text(s: &ModelSummary) -> String {
     if s.unsupported_ops.is_empty() {
         out += "unsupported ops: none\n";
     } else {
-        out += &format!("unsupported ops: {}\n", s.unsupported_ops.join(", "));
+        out += &format!("unsupported ops ({}):\n", s.unsupported_ops.len());
+        for u in &s.unsupported_ops {
+            out += &format!("  {u}\n");
+        }
+    }
+    if !s.inferred_outputs.is_empty() {
+        out += "inferred outputs:\n";
+        for io in &s.inferred_outputs {
+            out += &format!("  {} {}\n", io.name, shape_text(&io.shape));
+        }
+    }
+    for n in &s.notes {
+        out += &format!("note: {n}\n");
+    }
+    match &s.validation_error {
+        None => out += "validation: ok (the model runs in the playground)\n",
+        Some(e) => out += &format!("validation: {e}\n"),
     }
     out
+}
+
+/// `ppq-playground inspect`: reads the model (errors here are the exit-1 kind: unreadable, not ONNX), then
+/// reports everything it found, validation problems included, and succeeds.
+pub fn inspect_file(path: &std::path::Path, json: bool) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (g, report) = ppq_graph::validate::read_and_validate(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut s = summarize(&g);
+    match report {
+        Ok(r) => {
+            s.notes = r.notes;
+            s.inferred_outputs = r
+                .outputs
+                .iter()
+                .map(|o| IoSummary {
+                    name: o.name.clone(),
+                    shape: o.shape.as_ref().map(|d| d.iter().map(|x| x.map(|v| v as i64)).collect()),
+                })
+                .collect();
+        }
+        Err(e) => s.validation_error = Some(e.to_string()),
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", summary_text(&s));
+    }
+    Ok(())
 }

@@ -230,6 +230,9 @@ fn convert_attributes(
                 ),
                 None => return Err(GraphError::attribute(op, &name, "TENSOR attribute without a tensor")),
             },
+            // If/Loop/Scan bodies: the op is kept without them so validation can name it among the model's
+            // unsupported ops (it never runs, so nothing reads or exports the missing body).
+            AttributeType::Graph | AttributeType::Graphs if matches!(op_type, "If" | "Loop" | "Scan") => continue,
             other => {
                 return Err(GraphError::attribute(
                     op,

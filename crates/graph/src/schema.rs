@@ -50,8 +50,9 @@ pub fn input_constraints(op_type: &str, n_inputs: usize) -> &'static [(usize, &'
         }
         "LayerNormalization" => &[(0, "X", Float), (1, "Scale", Float), (2, "B", Float)],
         "PRelu" => &[(0, "X", Float), (1, "slope", Float)],
-        "MaxPool" | "AveragePool" | "GlobalAveragePool" | "GlobalMaxPool" | "Relu" | "Sigmoid" | "Tanh"
-        | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" | "Softmax" => &[(0, "X", Float)],
+        // MaxPool also takes 8-bit integers (opset 12)
+        "AveragePool" | "GlobalAveragePool" | "GlobalMaxPool" | "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu"
+        | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" | "Softmax" => &[(0, "X", Float)],
         "Resize" if n_inputs == 2 => &[(0, "X", Float), (1, "scales", Float)],
         "Resize" => &[(0, "X", Float), (2, "scales", Float), (3, "sizes", Int64)],
         "Reshape" => &[(1, "shape", Int64)],

@@ -22,8 +22,8 @@ use std::rc::Rc;
 /// attributes, which the kernels do not implement (PPQ itself targets opset 11).
 pub const MIN_OPSET: i64 = 7;
 /// Newest default-domain opset the kernels were written against. A newer model is refused, as onnxruntime
-/// refuses opsets it does not know: an op may have changed meaning since. Raise it when ops are brought up to date.
-pub const MAX_KNOWN_OPSET: i64 = 21;
+/// refuses opsets it does not know: an op may have changed meaning since. The importer's limit (one number).
+pub const MAX_KNOWN_OPSET: i64 = import::NEWEST_OPSET_VERSION;
 /// Newest `ir_version` the vendored onnx.proto describes; newer files may use fields this build cannot read.
 pub const MAX_KNOWN_IR_VERSION: i64 = onnx::Version::IrVersion as i64;
 /// Longest op chain accepted (ops on the longest path), so per-path work stays bounded in the browser.
@@ -117,13 +117,36 @@ fn check_header(model: &onnx::ModelProto) -> Result<(), GraphError> {
 
 /// Validates an imported (not yet formatted) graph completely; the error names the op, tensor or field at fault.
 pub fn validate(graph: &BaseGraph) -> Result<ValidationReport, GraphError> {
+    validate_seeded(graph, &[])
+}
+
+/// [`validate`] with the shapes of the data the user supplies for (some of) the graph inputs: symbolic dims
+/// (`dim_param`, and the negative `dim_value` some exporters write for a dynamic batch) take the data's sizes,
+/// so every shape downstream is resolved and checked, and the report's notes say what each symbolic dim became.
+/// Fixed dims must match the data exactly; an input not listed keeps its declared shape (leading symbolic dim
+/// taken as 1). This is what a calibration reader calls once it has read a sample per input (`.npz` keyed by
+/// input name, JSON per input, one file per input in the page).
+pub fn validate_with_inputs(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<ValidationReport, GraphError> {
+    for (name, _) in data {
+        if !graph.inputs.iter().any(|&v| graph.var(v).name == *name) {
+            let names: Vec<&str> = graph.inputs.iter().map(|&v| graph.var(v).name.as_str()).collect();
+            return Err(GraphError::CalibData(format!(
+                "data for '{name}', which is not a graph input (inputs: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    validate_seeded(graph, data)
+}
+
+fn validate_seeded(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<ValidationReport, GraphError> {
     let mut report =
         ValidationReport { num_ops: graph.num_ops(), num_variables: graph.num_vars(), ..Default::default() };
     check_structure(graph, &mut report)?;
     let order = graph.topological_sort()?;
     report.depth = depth(graph, &order)?;
     let mut infos: HashMap<&str, Info> = HashMap::new();
-    seed_infos(graph, &mut infos, &mut report)?;
+    seed_infos(graph, &mut infos, &mut report, data)?;
     for &id in &order {
         let op = graph.op(id);
         let ins: Vec<Option<Info>> = op
@@ -138,7 +161,8 @@ pub fn validate(graph: &BaseGraph) -> Result<ValidationReport, GraphError> {
             .inputs
             .iter()
             .zip(&ins)
-            .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype)))
+            // float16/bfloat16/float64 are computed as float32 here: compared as what they are stored as
+            .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype.map(ops::storage_code))))
             .collect();
         schema::check_inputs(&op.name, &op.op_type, &typed)?;
         let outs = infer_op(graph, id, &ins)?;
@@ -210,25 +234,89 @@ fn check_structure(graph: &BaseGraph, report: &mut ValidationReport) -> Result<(
     report.opset = opset;
     let mut hist: HashMap<&str, usize> = HashMap::new();
     for (_, op) in graph.operations() {
-        if !(op.domain.is_empty() || op.domain == "ai.onnx") {
-            return Err(GraphError::UnsupportedOp {
-                op: op.name.clone(),
-                op_type: format!("{}::{}", op.domain, op.op_type),
-            });
-        }
-        if !ops::supported_ops().contains(&op.op_type.as_str()) {
-            let hint = match op.op_type.as_str() {
-                "If" | "Loop" | "Scan" => " (control flow with subgraphs is not supported)",
-                _ => "",
-            };
-            return Err(GraphError::UnsupportedOp { op: op.name.clone(), op_type: format!("{}{hint}", op.op_type) });
-        }
         *hist.entry(op.op_type.as_str()).or_default() += 1;
+    }
+    // Every op type that cannot run, at once: that is what a user inspecting a model wants to know.
+    let missing = unsupported_ops(graph);
+    if let Some(first) = missing.first() {
+        let op_type = if missing.len() == 1 {
+            first.describe()
+        } else {
+            format!(
+                "{} op types cannot run: {}",
+                missing.len(),
+                missing.iter().map(UnsupportedOp::describe).collect::<Vec<_>>().join("; ")
+            )
+        };
+        return Err(GraphError::UnsupportedOp { op: first.first_op.clone(), op_type });
     }
     let mut hist: Vec<(String, usize)> = hist.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     hist.sort();
     report.op_histogram = hist;
     Ok(())
+}
+
+/// One op type of a model that the executor cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedOp {
+    /// `domain::type` for ops outside ai.onnx, else the type.
+    pub op_type: String,
+    /// How many ops of the model have it.
+    pub count: usize,
+    /// The first of them (in file order), to find it in the model.
+    pub first_op: String,
+    /// Why, when there is more to say than "not implemented".
+    pub why: Option<&'static str>,
+}
+
+impl UnsupportedOp {
+    /// `LSTM ×2 (recurrent layers are not supported)`.
+    pub fn describe(&self) -> String {
+        let n = if self.count > 1 { format!(" ×{}", self.count) } else { String::new() };
+        match self.why {
+            Some(w) => format!("{}{n} ({w})", self.op_type),
+            None => format!("{}{n}", self.op_type),
+        }
+    }
+}
+
+/// Every op type of `graph` the executor cannot run (other domains included), in order of first appearance.
+pub fn unsupported_ops(graph: &BaseGraph) -> Vec<UnsupportedOp> {
+    let mut out: Vec<UnsupportedOp> = Vec::new();
+    for (_, op) in graph.operations() {
+        let foreign = !(op.domain.is_empty() || op.domain == "ai.onnx");
+        if !foreign && ops::supported_ops().contains(&op.op_type.as_str()) {
+            continue;
+        }
+        let op_type = if foreign { format!("{}::{}", op.domain, op.op_type) } else { op.op_type.clone() };
+        match out.iter_mut().find(|u| u.op_type == op_type) {
+            Some(u) => u.count += 1,
+            None => out.push(UnsupportedOp {
+                why: if foreign {
+                    Some("only the ai.onnx domain is supported")
+                } else {
+                    ops::unsupported_hint(&op.op_type)
+                },
+                op_type,
+                count: 1,
+                first_op: op.name.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// Reads a model and validates it, keeping the graph when only validation fails (an unsupported op, a shape
+/// that does not fit): `inspect` reports what it found and still exits 0 for a model it could read.
+pub fn read_and_validate(bytes: &[u8]) -> Result<(BaseGraph, Result<ValidationReport, GraphError>), GraphError> {
+    if bytes.is_empty() {
+        return Err(GraphError::Malformed("the file is empty".into()));
+    }
+    let model = import::decode_model(bytes)?;
+    check_header(&model)?;
+    let graph = import::build_graph(&model)?;
+    let report = validate(&graph);
+    Ok((graph, report))
 }
 
 /// Ops on the longest path, checked against [`MAX_GRAPH_DEPTH`].
@@ -279,14 +367,28 @@ impl Info {
 }
 
 /// Supported element types of graph inputs (those [`Tensor`] can hold).
-const INPUT_DTYPES: &[(i32, &str)] =
-    &[(1, "float32"), (2, "uint8"), (3, "int8"), (6, "int32"), (7, "int64"), (9, "bool")];
+const INPUT_DTYPES: &[(i32, &str)] = &[
+    (1, "float32"),
+    (2, "uint8"),
+    (3, "int8"),
+    (4, "uint16"),
+    (5, "int16"),
+    (6, "int32"),
+    (7, "int64"),
+    (9, "bool"),
+    (10, "float16"),
+    (11, "float64"),
+    (12, "uint32"),
+    (13, "uint64"),
+    (16, "bfloat16"),
+];
 
 /// Parameters get their values; graph inputs their declared shapes (leading symbolic dim → 1).
 fn seed_infos<'g>(
     graph: &'g BaseGraph,
     infos: &mut HashMap<&'g str, Info>,
     report: &mut ValidationReport,
+    data: &[(&str, &[usize])],
 ) -> Result<(), GraphError> {
     for (_, v) in graph.variables() {
         if let Some(t) = &v.value {
@@ -302,6 +404,11 @@ fn seed_infos<'g>(
         {
             let names: Vec<&str> = INPUT_DTYPES.iter().map(|&(_, n)| n).collect();
             return Err(bad(format!("elem_type {dt} is not supported ({})", names.join(", "))));
+        }
+        if let Some((_, shape)) = data.iter().find(|(n, _)| *n == v.name) {
+            seed_from_data(v, shape, report)?;
+            infos.insert(v.name.as_str(), Info::of_shape(shape.iter().map(|&d| Some(d)).collect(), v.dtype));
+            continue;
         }
         let Some(dims) = &v.shape else {
             report.notes.push(format!("graph input '{}' declares no shape; shapes after it are not checked", v.name));
@@ -344,6 +451,39 @@ fn seed_infos<'g>(
     Ok(())
 }
 
+/// Checks the data's shape for graph input `v` against its declared shape and notes what its symbolic dims are.
+fn seed_from_data(v: &super::ir::Variable, shape: &[usize], report: &mut ValidationReport) -> Result<(), GraphError> {
+    let bad = |why: String| GraphError::CalibData(format!("input '{}': {why}", v.name));
+    if count(shape).is_none() {
+        return Err(GraphError::TooLarge(format!("input '{}': data of shape {shape:?} is too large", v.name)));
+    }
+    let Some(dims) = &v.shape else {
+        report.notes.push(format!("graph input '{}' declares no shape; the data gives {shape:?}", v.name));
+        return Ok(());
+    };
+    if dims.len() != shape.len() {
+        return Err(bad(format!("the data has shape {shape:?}, the model declares {}", fmt_dims(dims))));
+    }
+    let mut resolved = Vec::new();
+    for (k, (d, &n)) in dims.iter().zip(shape).enumerate() {
+        match d {
+            Dim::Value(x) if usize::try_from(*x).ok() != Some(n) => {
+                return Err(bad(format!(
+                    "dimension {k} is {n} in the data but {x} in the model (shape {})",
+                    fmt_dims(dims)
+                )));
+            }
+            Dim::Value(_) => {}
+            Dim::Param(p) => resolved.push(format!("'{p}' (dim {k}) = {n}")),
+            Dim::Unknown => resolved.push(format!("dim {k} = {n}")),
+        }
+    }
+    if !resolved.is_empty() {
+        report.notes.push(format!("graph input '{}': {} from the data", v.name, resolved.join(", ")));
+    }
+    Ok(())
+}
+
 /// The element count of `shape` if it is allocatable ([`ops::shape_fits`]: zero dims do not hide huge ones).
 fn count(shape: &[usize]) -> Option<usize> {
     ops::shape_fits(shape).then(|| shape.iter().product())
@@ -380,12 +520,15 @@ fn check_declared(
 }
 
 /// The attributes an op runs with: Split without sizes gets `num_outputs` from its output count, as ONNX
-/// defines (the kernel needs it explicitly).
+/// defines (the kernel needs it explicitly); a MaxPool listing its Indices output gets `num_outputs` = 2.
 pub fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
     let has_sizes = op.inputs.len() > 1 || op.attributes.has("split");
     if op.op_type == "Split" && !has_sizes && !op.attributes.has("num_outputs") {
         let n = i64::try_from(op.outputs.len()).unwrap_or(i64::MAX);
         Cow::Owned(op.attributes.clone().with("num_outputs", AttrValue::Int(n)))
+    } else if op.op_type == "MaxPool" && op.outputs.len() > 1 {
+        // The Indices output is computed only when the node lists it.
+        Cow::Owned(op.attributes.clone().with("num_outputs", AttrValue::Int(2)))
     } else {
         Cow::Borrowed(&op.attributes)
     }
@@ -432,7 +575,7 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
             None
         }
         "MatMul" => Some(vec![matmul(op, ins)?]),
-        "MaxPool" | "AveragePool" => Some(vec![pool(op, &attrs, ins)?]),
+        "MaxPool" | "AveragePool" => Some(pool(op, &attrs, ins)?),
         "GlobalAveragePool" | "GlobalMaxPool" => {
             let x = same(0);
             let shape = x.shape.map(|s| s.iter().enumerate().map(|(k, &d)| if k < 2 { d } else { Some(1) }).collect());
@@ -458,16 +601,30 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
         }
         "DequantizeLinear" => Some(vec![Info { dtype: Some(1), ..same(0) }]),
         "Cast" => Some(vec![Info { dtype: Some(i32::try_from(attrs.int_or("to", 1)?).unwrap_or(-1)), ..same(0) }]),
-        "Shape" => Some(vec![match same(0).known() {
-            Some(s) => Info::of_value(Tensor::I64(
-                ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.iter().map(|&d| d as i64).collect())
-                    .map_err(|e| GraphError::shape(&op.name, e.to_string()))?,
-            )),
-            None => Info::of_shape(vec![same(0).shape.map(|s| s.len())], Some(7)),
+        // Shape's start/end (opset 15) through the kernel's own rule: the selected dims may all be known even
+        // when others (a symbolic batch) are not.
+        "Shape" => Some(vec![match same(0).shape {
+            Some(full) => {
+                let (start, end) = ops::shape_range(full.len(), &attrs)?;
+                let dims = &full[start..end];
+                match dims.iter().copied().collect::<Option<Vec<usize>>>() {
+                    Some(s) => Info::of_value(Tensor::I64(
+                        ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.iter().map(|&d| d as i64).collect())
+                            .map_err(|e| GraphError::shape(&op.name, e.to_string()))?,
+                    )),
+                    None => Info::of_shape(vec![Some(dims.len())], Some(7)),
+                }
+            }
+            None => Info::of_shape(vec![None], Some(7)),
         }]),
         _ => None,
     };
-    if let Some(outs) = rule {
+    if let Some(mut outs) = rule {
+        // Rules infer the main output; optional extra outputs (LayerNormalization's Mean/InvStdDev,
+        // BatchNormalization's running statistics) stay unknown here and are checked by the kernel at run time.
+        if outs.len() < op.outputs.len() {
+            outs.resize(op.outputs.len(), Info::default());
+        }
         return outputs_of(op, outs);
     }
     if HEAVY.contains(&op.op_type.as_str()) {
@@ -509,14 +666,16 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
             continue;
         }
         let Some(shape) = i.known() else { return unknown() };
-        if soi.contains(&k) {
+        // Shape/index inputs (PPQ's SOI slots, and any integer input after the data) change the output's shape
+        // with their values: zeros would infer a wrong shape (Reduce* axes), so their outputs stay unknown.
+        if soi.contains(&k) || (k >= 1 && (matches!(i.dtype, Some(6 | 7)) || op.op_type == "Upsample")) {
             return unknown();
         }
         total = total.saturating_add(count(&shape).unwrap_or(usize::MAX));
         if total > DRY_RUN_ELEMENTS {
             return unknown();
         }
-        vals.push(Some(Rc::new(zeros(i.dtype.unwrap_or(1), &shape))));
+        vals.push(Some(Rc::new(placeholder(i.dtype.unwrap_or(1), &shape))));
     }
     let refs: Vec<Option<&Tensor>> = vals.iter().map(Option::as_deref).collect();
     let out = match ops::with_element_limit(DRY_RUN_ELEMENTS, || ops::run_op(&op.op_type, &refs, attrs)) {
@@ -531,14 +690,19 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
     )
 }
 
-/// A zero tensor of ONNX element type `dtype` (float32 for unsupported codes).
-fn zeros(dtype: i32, shape: &[usize]) -> Tensor {
+/// A placeholder tensor of ONNX element type `dtype` for a dry run: float zeros, integer ones (an integer Div or
+/// Mod by a placeholder must not fail: the real data decides), false bools (float32 for other codes).
+fn placeholder(dtype: i32, shape: &[usize]) -> Tensor {
     let s = IxDyn(shape);
     match dtype {
-        7 => Tensor::I64(ArrayD::zeros(s)),
-        6 => Tensor::I32(ArrayD::zeros(s)),
-        3 => Tensor::I8(ArrayD::zeros(s)),
-        2 => Tensor::U8(ArrayD::zeros(s)),
+        7 => Tensor::I64(ArrayD::ones(s)),
+        6 => Tensor::I32(ArrayD::ones(s)),
+        3 => Tensor::I8(ArrayD::ones(s)),
+        2 => Tensor::U8(ArrayD::ones(s)),
+        4 => Tensor::U16(ArrayD::ones(s)),
+        5 => Tensor::I16(ArrayD::ones(s)),
+        12 => Tensor::U32(ArrayD::ones(s)),
+        13 => Tensor::U64(ArrayD::ones(s)),
         9 => Tensor::Bool(ArrayD::from_elem(s, false)),
         _ => Tensor::F32(ArrayD::zeros(s)),
     }
@@ -604,12 +768,10 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
     let w = need(op, ins, 1, "W")?;
     let Some(ws) = w.known() else { return Ok(Info::default()) };
     let (xn, wn) = (in_name(graph, op, 0), in_name(graph, op, 1));
-    if !(ws.len() == 3 || ws.len() == 4) || ws.contains(&0) {
+    if ws.len() < 3 || ws.contains(&0) {
         return Err(GraphError::shape(
             &op.name,
-            format!(
-                "weight '{wn}' has shape {ws:?}; only 1-D and 2-D convolutions with non-empty weights are supported"
-            ),
+            format!("weight '{wn}' has shape {ws:?}; a convolution needs M×C/group×spatial non-empty weights"),
         ));
     }
     let group = attrs.int_or("group", 1)?;
@@ -656,11 +818,10 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
             ),
         ));
     }
-    let spatial = ws.len() - 2;
-    let kernel = if spatial == 1 { [1, ws[2]] } else { [ws[2], ws[3]] };
+    let kernel = &ws[2..];
     let out = window(attrs, xs, kernel, false)?;
     let y = [vec![xs[0], Some(m)], out].concat();
-    check_cost(op, "multiply-adds", &y, &[cg, kernel[0], kernel[1]])?;
+    check_cost(op, "multiply-adds", &y, &[&[cg][..], kernel].concat())?;
     Ok(Info::of_shape(y, Some(1)))
 }
 
@@ -673,49 +834,36 @@ fn check_cost(op: &Operation, unit: &str, output: &[Option<usize>], per_output: 
 }
 
 /// Output spatial dims of a window op (unknown when an input spatial dim is).
-fn window(
-    attrs: &Attributes,
-    xs: &[Option<usize>],
-    kernel: [usize; 2],
-    ceil: bool,
-) -> Result<InferredShape, GraphError> {
-    let spatial = xs.len() - 2;
-    let sp: Option<Vec<usize>> = xs[2..].iter().copied().collect();
-    let Some(sp) = sp else { return Ok(vec![None; spatial]) };
-    let input = if spatial == 1 { [1, sp[0]] } else { [sp[0], sp[1]] };
-    let [oh, ow] = ops::window_output(attrs, spatial, kernel, input, ceil).map_err(|e| match e {
+fn window(attrs: &Attributes, xs: &[Option<usize>], kernel: &[usize], ceil: bool) -> Result<InferredShape, GraphError> {
+    // Axes are independent: an unknown (symbolic) axis stays unknown, the known ones are computed. The stand-in
+    // size for unknown axes is k · 2^20, at least the dilated kernel extent (dilations are ≤ 2^20), so no window
+    // geometry refuses it; its result is discarded.
+    let stand_in: Vec<usize> =
+        xs[2..].iter().zip(kernel).map(|(d, &k)| d.unwrap_or(k.max(1).saturating_mul(1 << 20))).collect();
+    let out = ops::window_output(attrs, kernel, &stand_in, ceil).map_err(|e| match e {
         GraphError::Shape { op: o, why } => GraphError::shape(o, format!("{why} (input shape {})", fmt_shape(xs))),
         other => other,
     })?;
-    Ok(if spatial == 1 { vec![Some(ow)] } else { vec![Some(oh), Some(ow)] })
+    Ok(out.into_iter().zip(&xs[2..]).map(|(o, d)| d.map(|_| o)).collect())
 }
 
-/// MaxPool / AveragePool output shape.
-fn pool(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Info, GraphError> {
+/// MaxPool / AveragePool output shapes (MaxPool's Indices too).
+fn pool(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Vec<Info>, GraphError> {
     let x = need(op, ins, 0, "X")?;
-    let Some(xs) = &x.shape else { return Ok(Info::default()) };
-    if !(xs.len() == 3 || xs.len() == 4) {
-        return Err(GraphError::shape(
-            &op.name,
-            format!("only 1-D and 2-D pooling is supported, input has shape {}", fmt_shape(xs)),
-        ));
+    let Some(xs) = &x.shape else { return Ok(vec![Info::default(); op.outputs.len()]) };
+    if xs.len() < 3 {
+        return Err(GraphError::shape(&op.name, format!("input must be N×C×spatial, has shape {}", fmt_shape(xs))));
     }
-    let spatial = xs.len() - 2;
-    let ks = attrs
-        .ints("kernel_shape")?
-        .ok_or_else(|| GraphError::attribute(&op.name, "kernel_shape", "required attribute is missing"))?;
-    // The kernel's own range, so a 2^32 extent is refused alike on wasm32 and natively.
-    let in_range = |k: i64| (1..=ops::MAX_WINDOW_PARAM).contains(&k).then(|| usize::try_from(k).ok()).flatten();
-    let ks: Option<Vec<usize>> = ks.iter().map(|&k| in_range(k)).collect();
-    let ks = ks.filter(|k| k.len() == spatial).ok_or_else(|| {
-        GraphError::attribute(&op.name, "kernel_shape", format!("expected {spatial} positive values"))
-    })?;
-    let kernel = if spatial == 1 { [1, ks[0]] } else { [ks[0], ks[1]] };
+    let kernel = ops::pool_kernel(attrs, xs.len() - 2)?;
     let ceil = attrs.int_or("ceil_mode", 0)? != 0;
-    let out = window(attrs, xs, kernel, ceil)?;
+    let out = window(attrs, xs, &kernel, ceil)?;
     let y = [vec![xs[0], xs[1]], out].concat();
     check_cost(op, "window reads", &y, &kernel)?;
-    Ok(Info::of_shape(y, Some(1)))
+    let mut outs = vec![Info::of_shape(y.clone(), Some(1))];
+    if op.op_type == "MaxPool" && op.outputs.len() > 1 {
+        outs.push(Info::of_shape(y, Some(7)));
+    }
+    Ok(outs)
 }
 
 /// Gemm: 2-D operands, inner dimension, C broadcast.

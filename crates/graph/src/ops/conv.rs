@@ -1,6 +1,7 @@
 //! Conv (im2col + sgemm, or the input itself as the column matrix for 1×1 stride-1 kernels) and ConvTranspose
 //! (sgemm + col2im). 1-D ops are lifted to 2-D with a unit height, so one kernel serves both.
 
+use super::window::{WindowNd, out_len_nd, window_nd};
 use super::{Attributes, GraphError, MAX_WINDOW_PARAM, Tensor, budget, checked, element_count, f32_input, opt_input};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, Array3, ArrayD, ArrayView2, Axis, IxDyn, s};
@@ -21,20 +22,8 @@ pub(super) struct Window {
     pub pe: [usize; 2],
 }
 
-/// Reads an INTS attribute of `n` positive values (default all `default`), lifted to 2-D with `1` in front.
-fn pos_ints(attrs: &Attributes, name: &str, n: usize, default: usize) -> Result<[usize; 2], GraphError> {
-    let v = match attrs.ints(name)? {
-        None => vec![default as i64; n],
-        Some(v) => v,
-    };
-    if v.len() != n || v.iter().any(|&x| !(1..=MAX_WINDOW_PARAM).contains(&x)) {
-        return Err(GraphError::attribute(&attrs.op, name, format!("expected {n} positive values, got {v:?}")));
-    }
-    Ok(if n == 1 { [1, v[0] as usize] } else { [v[0] as usize, v[1] as usize] })
-}
-
 /// Parses kernel/stride/dilation/pads/auto_pad for a window op with `n` (1 or 2) spatial axes, `kernel`
-/// the kernel extent (lifted), and `input` the spatial input size (lifted).
+/// the kernel extent (lifted), and `input` the spatial input size (lifted): [`window_nd`]'s geometry, lifted.
 pub(super) fn window(
     attrs: &Attributes,
     n: usize,
@@ -42,75 +31,22 @@ pub(super) fn window(
     input: [usize; 2],
     dilations: bool,
 ) -> Result<Window, GraphError> {
-    let s = pos_ints(attrs, "strides", n, 1)?;
-    let d = if dilations { pos_ints(attrs, "dilations", n, 1)? } else { [1, 1] };
-    let mut w = Window { k: kernel, s, d, pb: [0; 2], pe: [0; 2] };
-    let auto_pad = attrs.string_or("auto_pad", "NOTSET")?;
-    match auto_pad.as_str() {
-        "NOTSET" => {
-            if let Some(p) = attrs.ints("pads")? {
-                if p.len() != 2 * n || p.iter().any(|&x| !(0..=MAX_WINDOW_PARAM).contains(&x)) {
-                    return Err(GraphError::attribute(
-                        &attrs.op,
-                        "pads",
-                        format!("expected {} non-negative values", 2 * n),
-                    ));
-                }
-                let p: Vec<usize> = p.iter().map(|&x| x as usize).collect();
-                if n == 1 {
-                    (w.pb[1], w.pe[1]) = (p[0], p[1]);
-                } else {
-                    (w.pb, w.pe) = ([p[0], p[1]], [p[2], p[3]]);
-                }
-            }
-        }
-        "VALID" => {}
-        "SAME_UPPER" | "SAME_LOWER" => {
-            for (i, &len) in input.iter().enumerate() {
-                let out = len.div_ceil(w.s[i]);
-                // In u64: kernel × dilation (each up to 2^20) overflows a 32-bit usize.
-                let total = checked::product(&[out.saturating_sub(1), w.s[i]])
-                    .and_then(|a| a.checked_add(span(&w, i)))
-                    .map(|a| a.saturating_sub(len as u64))
-                    .filter(|&t| t <= checked::MAX_USER_SIZE as u64)
-                    .and_then(|t| usize::try_from(t).ok())
-                    .ok_or_else(|| {
-                        GraphError::attribute(&attrs.op, "auto_pad", "the padding it implies is too large")
-                    })?;
-                let small = total / 2;
-                (w.pb[i], w.pe[i]) =
-                    if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
-            }
-        }
-        other => return Err(GraphError::attribute(&attrs.op, "auto_pad", format!("unknown value '{other}'"))),
-    }
-    Ok(w)
+    let from = 2 - n.min(2);
+    let w = window_nd(attrs, &kernel[from..], &input[from..], dilations)?;
+    let lift = |v: &[usize], fill: usize| if n == 1 { [fill, v[0]] } else { [v[0], v[1]] };
+    Ok(Window { k: kernel, s: lift(&w.s, 1), d: lift(&w.d, 1), pb: lift(&w.pb, 0), pe: lift(&w.pe, 0) })
 }
 
 /// Output length of one axis (floor or, for pools, ceil mode), or an error when the window does not fit.
 pub(super) fn out_len(w: &Window, i: usize, input: usize, ceil: bool, attrs: &Attributes) -> Result<usize, GraphError> {
-    let padded = input as u64 + w.pb[i] as u64 + w.pe[i] as u64;
-    let span = span(w, i);
-    if padded < span {
-        return Err(GraphError::shape(
-            &attrs.op,
-            format!("kernel extent {span} is larger than the padded input {padded} on spatial axis {i}"),
-        ));
-    }
-    // span ≤ padded, so the window arithmetic below (and in the kernels) fits a 32-bit usize too
-    let steps = usize::try_from(padded - span)
-        .map_err(|_| GraphError::shape(&attrs.op, format!("padded input {padded} on spatial axis {i} is too large")))?;
-    let mut out = if ceil { steps.div_ceil(w.s[i]) + 1 } else { steps / w.s[i] + 1 };
-    // A window that would start entirely in the end padding is dropped (ceil mode only).
-    if ceil && (out - 1) * w.s[i] >= input + w.pb[i] {
-        out -= 1;
-    }
-    Ok(out)
-}
-
-/// The extent `(k − 1)·d + 1` of the window on axis `i`, in u64 (k and d are each up to 2^20).
-fn span(w: &Window, i: usize) -> u64 {
-    (w.k[i] as u64 - 1) * w.d[i] as u64 + 1
+    let nd = WindowNd { k: vec![w.k[i]], s: vec![w.s[i]], d: vec![w.d[i]], pb: vec![w.pb[i]], pe: vec![w.pe[i]] };
+    out_len_nd(&nd, 0, input, ceil, attrs).map_err(|e| match e {
+        // name the lifted axis as the caller counts it
+        GraphError::Shape { op, why } => {
+            GraphError::Shape { op, why: why.replace("spatial axis 0", &format!("spatial axis {i}")) }
+        }
+        other => other,
+    })
 }
 
 /// Checks X/W ranks (3 or 4) and returns the spatial rank.
@@ -118,7 +54,7 @@ fn spatial_rank(x: &[usize], w: &[usize], attrs: &Attributes) -> Result<usize, G
     if !(x.len() == 3 || x.len() == 4) || w.len() != x.len() {
         return Err(GraphError::shape(
             &attrs.op,
-            format!("only 1-D and 2-D convolutions are supported: X {x:?}, W {w:?}"),
+            format!("X {x:?} and W {w:?} must be N×C×spatial of one rank (1-D, 2-D or 3-D)"),
         ));
     }
     if w.iter().any(|&d| d == 0 || d as i64 > MAX_WINDOW_PARAM) {
@@ -209,6 +145,9 @@ fn groups(attrs: &Attributes, what: &[(usize, &str)]) -> Result<usize, GraphErro
 pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
     let x = f32_input(inputs, 0, attrs)?;
     let wt = f32_input(inputs, 1, attrs)?;
+    if x.ndim() > 4 {
+        return super::conv_nd::conv_nd(inputs, attrs);
+    }
     let n = spatial_rank(x.shape(), wt.shape(), attrs)?;
     let (batch, c, m, cg) = (x.shape()[0], x.shape()[1], wt.shape()[0], wt.shape()[1]);
     let g = groups(attrs, &[(c, "input channels"), (m, "output channels")])?;
@@ -387,6 +326,9 @@ fn depthwise_plane(
 pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
     let x = f32_input(inputs, 0, attrs)?;
     let wt = f32_input(inputs, 1, attrs)?;
+    if x.ndim() > 4 {
+        return super::conv_nd::conv_transpose_nd(inputs, attrs);
+    }
     let n = spatial_rank(x.shape(), wt.shape(), attrs)?;
     let (batch, c, wc, mg) = (x.shape()[0], x.shape()[1], wt.shape()[0], wt.shape()[1]);
     if wc != c {
@@ -427,21 +369,24 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         }
         None => None,
     };
+    // An output_shape beyond the full transposed output is reached with zero pads, the rest holding only the
+    // bias (onnxruntime clamps the implied padding at 0).
     if let Some(t) = target {
         for (i, inp) in [ih, iw].into_iter().enumerate() {
-            let total = full(i, inp)?.checked_sub(t[i]).ok_or_else(|| {
-                GraphError::attribute(&attrs.op, "output_shape", "larger than the full transposed output")
-            })?;
+            let total = full(i, inp)?.saturating_sub(t[i]);
             let half = total / 2;
             (w.pb[i], w.pe[i]) = if auto_pad == "SAME_UPPER" { (half, total - half) } else { (total - half, half) };
         }
     }
     let mut osz = [0usize; 2];
     for (i, inp) in [ih, iw].into_iter().enumerate() {
-        osz[i] = full(i, inp)?
-            .checked_sub(w.pb[i] + w.pe[i])
-            .filter(|&v| v > 0)
-            .ok_or_else(|| GraphError::shape(&attrs.op, "pads remove the whole output"))?;
+        osz[i] = match target {
+            Some(t) => t[i],
+            None => full(i, inp)?
+                .checked_sub(w.pb[i] + w.pe[i])
+                .filter(|&v| v > 0)
+                .ok_or_else(|| GraphError::shape(&attrs.op, "pads remove the whole output"))?,
+        };
     }
     let [oh, ow] = osz;
     element_count(&[batch, m, oh, ow], attrs)?;

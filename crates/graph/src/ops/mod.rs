@@ -8,6 +8,8 @@
 pub mod backward;
 mod cast;
 mod conv;
+mod conv_nd;
+mod einsum;
 mod elementwise;
 mod gemm;
 mod indexing;
@@ -22,6 +24,7 @@ mod shape;
 mod slicing;
 mod softmax;
 mod unary;
+mod window;
 
 /// A value declared float16/bfloat16 (a graph output of such a model), rounded to that format: the f32 the
 /// executor computes is what the model would store after its final rounding.
@@ -75,6 +78,7 @@ const SUPPORTED: &[&str] = &[
     "DequantizeLinear",
     "Div",
     "Dropout",
+    "Einsum",
     "Elu",
     "Equal",
     "Erf",
@@ -169,6 +173,7 @@ const SUPPORTED: &[&str] = &[
     "Transpose",
     "Trilu",
     "Unsqueeze",
+    "Upsample",
     "Where",
     "Xor",
 ];
@@ -187,6 +192,14 @@ pub fn supported_ops() -> &'static [&'static str] {
 /// when it exists and from the input otherwise. Split without sizes needs `num_outputs` (the executor can set
 /// it from the node's output count).
 pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
+    // Clip and MaxPool on 8/16-bit integers (ONNX allows them): every such value is exact in float32 and both ops
+    // only compare and select, so the float kernel gives the integer result exactly.
+    if matches!(op_type, "Clip" | "MaxPool")
+        && let Some(Some(x)) = inputs.first()
+        && matches!(x, Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_))
+    {
+        return small_ints_via_f32(op_type, inputs, attrs, x);
+    }
     let one = |t: Tensor| Ok(vec![t]);
     match op_type {
         "Add" | "Sub" | "Mul" | "Div" => match (input(inputs, 0, attrs)?, input(inputs, 1, attrs)?) {
@@ -243,7 +256,7 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "OneHot" => one(indexing::one_hot(inputs, attrs)?),
         "CumSum" => one(indexing::cum_sum(inputs, attrs)?),
         "BatchNormalization" => one(norm::batch_norm(inputs, attrs)?),
-        "MaxPool" | "AveragePool" => one(pool::pool(op_type == "MaxPool", inputs, attrs)?),
+        "MaxPool" | "AveragePool" => pool::pool(op_type == "MaxPool", inputs, attrs),
         "GlobalAveragePool" | "GlobalMaxPool" => one(pool::global_pool(op_type == "GlobalMaxPool", inputs, attrs)?),
         "Flatten" => one(shape::flatten(inputs, attrs)?),
         "Reshape" => one(shape::reshape(inputs, attrs)?),
@@ -254,9 +267,21 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "ConstantOfShape" => one(shape::constant_of_shape(inputs, attrs)?),
         "Constant" => one(shape::constant(attrs)?),
         "Identity" => one(input(inputs, 0, attrs)?.clone()),
-        // inference: Dropout passes its input through (the optional mask output is all true)
+        // inference: Dropout passes its input through (the optional mask output is all true). Training mode
+        // (opset 12+, input 2) drops at random, so it cannot be reproduced: refused unless the ratio is 0.
         "Dropout" => {
             let x = input(inputs, 0, attrs)?.clone();
+            let training = opt_input(inputs, 2).map(|t| t.to_f32_vec().first().is_some_and(|&v| v != 0.0));
+            let ratio = opt_input(inputs, 1).and_then(|t| t.to_f32_vec().first().copied()).unwrap_or(0.5);
+            if training == Some(true) && ratio != 0.0 {
+                return Err(GraphError::shape(
+                    &attrs.op,
+                    format!(
+                        "Dropout with training_mode = true (ratio {ratio}) drops values at random; the playground \
+                         runs inference only — export the model in eval mode"
+                    ),
+                ));
+            }
             let mask = Tensor::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(x.shape()), true));
             Ok(vec![x, mask])
         }
@@ -270,11 +295,69 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "Gather" => one(slicing::gather(inputs, attrs)?),
         "Pad" => one(slicing::pad(inputs, attrs)?),
         "Resize" => one(resize::resize(inputs, attrs)?),
+        "Upsample" => one(resize::upsample(inputs, attrs)?),
+        "Einsum" => one(einsum::einsum(inputs, attrs)?),
         t if reduce::OPS.contains(&t) => one(reduce::reduce(op_type, inputs, attrs)?),
         "QuantizeLinear" => one(quant::quantize(inputs, attrs)?),
         "DequantizeLinear" => one(quant::dequantize(inputs, attrs)?),
-        _ => Err(GraphError::UnsupportedOp { op: attrs.op.clone(), op_type: op_type.to_string() }),
+        _ => Err(GraphError::UnsupportedOp {
+            op: attrs.op.clone(),
+            op_type: format!("{op_type}{}", unsupported_hint(op_type).map_or(String::new(), |h| format!(" ({h})"))),
+        }),
     }
+}
+
+/// Runs `op_type` with its 8/16-bit integer inputs widened to float32 and its float outputs narrowed back to the
+/// type of `x` (exact: the ops only compare and select).
+fn small_ints_via_f32(
+    op_type: &str,
+    inputs: &[Option<&Tensor>],
+    attrs: &Attributes,
+    x: &Tensor,
+) -> Result<Vec<Tensor>, GraphError> {
+    let widen = |t: &Tensor| -> Tensor {
+        let v = t.to_f32_vec();
+        Tensor::F32(
+            ArrayD::from_shape_vec(ndarray::IxDyn(t.shape()), v)
+                .unwrap_or_else(|_| ArrayD::zeros(ndarray::IxDyn(&[0]))),
+        )
+    };
+    let wide: Vec<Option<Tensor>> = inputs
+        .iter()
+        .map(|t| {
+            t.map(|t| {
+                if matches!(t, Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_)) {
+                    widen(t)
+                } else {
+                    t.clone()
+                }
+            })
+        })
+        .collect();
+    let refs: Vec<Option<&Tensor>> = wide.iter().map(Option::as_ref).collect();
+    let outs = run_op(op_type, &refs, attrs)?;
+    Ok(outs
+        .into_iter()
+        .map(|o| match (o, x) {
+            (Tensor::F32(a), Tensor::I8(_)) => Tensor::I8(a.mapv(|v| v as i8)),
+            (Tensor::F32(a), Tensor::U8(_)) => Tensor::U8(a.mapv(|v| v as u8)),
+            (Tensor::F32(a), Tensor::I16(_)) => Tensor::I16(a.mapv(|v| v as i16)),
+            (Tensor::F32(a), Tensor::U16(_)) => Tensor::U16(a.mapv(|v| v as u16)),
+            (o, _) => o,
+        })
+        .collect())
+}
+
+/// Why a well-known op type is not run, for messages (`None` for types with nothing more to say).
+pub fn unsupported_hint(op_type: &str) -> Option<&'static str> {
+    Some(match op_type {
+        "If" | "Loop" | "Scan" => "control flow with subgraphs is not supported",
+        "RNN" | "LSTM" | "GRU" => "recurrent layers are not supported",
+        t if t.contains("Sequence") => "sequence values are not supported, only tensors",
+        "Optional" | "OptionalGetElement" | "OptionalHasElement" => "optional values are not supported",
+        "NonMaxSuppression" | "RoiAlign" => "detection post-processing is not supported; cut the model before it",
+        _ => return None,
+    })
 }
 
 /// Applies `$body` to the array inside any [`Tensor`] variant and rewraps the result in the same variant,
@@ -407,18 +490,23 @@ fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, Grap
     Ok(dims)
 }
 
-/// Output spatial sizes of a Conv/pool window over `input` (1 or 2 spatial axes, lifted to two, a 1-D op has
-/// a leading unit axis), with the kernels' own attribute parsing, so the validator's shape inference agrees
-/// with execution exactly.
+/// Output spatial sizes of a Conv/pool window of extent `kernel` over the spatial `input` (any number of axes),
+/// with the kernels' own attribute parsing ([`window::window_out_shape`]), so the validator's shape inference
+/// agrees with execution exactly.
 pub(crate) fn window_output(
     attrs: &Attributes,
-    spatial: usize,
-    kernel: [usize; 2],
-    input: [usize; 2],
+    kernel: &[usize],
+    input: &[usize],
     ceil: bool,
-) -> Result<[usize; 2], GraphError> {
-    let w = conv::window(attrs, spatial, kernel, input, true)?;
-    Ok([conv::out_len(&w, 0, input[0], ceil, attrs)?, conv::out_len(&w, 1, input[1], ceil, attrs)?])
+) -> Result<Vec<usize>, GraphError> {
+    window::window_out_shape(attrs, kernel, input, ceil)
+}
+
+pub(crate) use shape::shape_range;
+
+/// A pool's `kernel_shape` for `n` spatial axes, as the kernels read it.
+pub(crate) fn pool_kernel(attrs: &Attributes, n: usize) -> Result<Vec<usize>, GraphError> {
+    window::pool_kernel(attrs, n)
 }
 
 /// The most elements one tensor may have anywhere in the graph layer (op outputs, inferred shapes).

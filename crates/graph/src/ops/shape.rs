@@ -136,12 +136,19 @@ pub(super) fn unsqueeze(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Resul
 }
 
 /// Shape as int64, sliced by `start`/`end` (clamped, negatives from the back).
-pub(super) fn shape_of(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
-    let x = input(inputs, 0, attrs)?;
-    let r = x.shape().len() as i64;
-    let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+/// The dims `[start, end)` Shape returns of a rank-`rank` input (opset 15's `start`/`end`, negative from the back,
+/// clamped): the one rule the kernel and validation both use.
+pub(crate) fn shape_range(rank: usize, attrs: &Attributes) -> Result<(usize, usize), GraphError> {
+    let r = rank as i64;
+    let clamp = |v: i64| (if v < 0 { v.saturating_add(r) } else { v }).clamp(0, r) as usize;
     let start = clamp(attrs.int_or("start", 0)?);
     let end = clamp(attrs.int_or("end", r)?).max(start);
+    Ok((start, end))
+}
+
+pub(super) fn shape_of(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+    let x = input(inputs, 0, attrs)?;
+    let (start, end) = shape_range(x.shape().len(), attrs)?;
     let dims: Vec<i64> = x.shape()[start..end].iter().map(|&d| d as i64).collect();
     Ok(Tensor::I64(
         ArrayD::from_shape_vec(IxDyn(&[dims.len()]), dims).map_err(|_| GraphError::shape(&attrs.op, "shape"))?,

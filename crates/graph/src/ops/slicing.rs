@@ -184,33 +184,38 @@ pub(super) fn gather(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
 
 /// Source index along an axis of length `n` for output position `p` (padded by `before`) in reflect/edge
 /// mode, or `None` in the constant region.
-fn pad_source(p: usize, before: i64, n: usize, mode: &str) -> Option<usize> {
-    let i = p as i64 - before;
-    let n = n as i64;
-    if (0..n).contains(&i) {
-        return Some(i as usize);
+fn pad_source(p: usize, before: i64, after: i64, n: usize, mode: &str) -> Option<usize> {
+    // Negative pads crop first (ONNX's reference slices, then pads what is left): [lo, hi) of the input remains.
+    let lo = (-before).max(0);
+    let m = n as i64 - lo - (-after).max(0);
+    let i = p as i64 - before.max(0);
+    if (0..m).contains(&i) {
+        return Some((lo + i) as usize);
     }
-    match mode {
-        "edge" => Some(i.clamp(0, n - 1) as usize),
+    if m <= 0 {
+        return None;
+    }
+    let j = match mode {
+        "edge" => i.clamp(0, m - 1),
+        "reflect" if m == 1 => 0,
         "reflect" => {
-            if n == 1 {
-                return Some(0);
-            }
-            let period = 2 * (n - 1);
-            let m = i.rem_euclid(period);
-            Some((if m < n { m } else { period - m }) as usize)
+            let period = 2 * (m - 1);
+            let k = i.rem_euclid(period);
+            if k < m { k } else { period - k }
         }
-        _ => None,
-    }
+        "wrap" => i.rem_euclid(m),
+        _ => return None,
+    };
+    Some((lo + j) as usize)
 }
 
-/// Pad in constant, reflect or edge mode; pads (and the constant) from inputs (opset ≥ 11) or attributes.
+/// Pad in constant, reflect, edge or wrap (opset ≥ 19) mode; pads (and the constant) from inputs (opset ≥ 11) or attributes.
 /// Negative pads crop.
 pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
     let x = input(inputs, 0, attrs)?;
     let r = x.shape().len();
     let mode = attrs.string_or("mode", "constant")?;
-    if !["constant", "reflect", "edge"].contains(&mode.as_str()) {
+    if !["constant", "reflect", "edge", "wrap"].contains(&mode.as_str()) || (mode == "wrap" && attrs.before(19)) {
         return Err(GraphError::attribute(&attrs.op, "mode", format!("unsupported mode '{mode}'")));
     }
     let raw = match opt_input(inputs, 1) {
@@ -242,7 +247,8 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
         if n < 0 {
             return Err(GraphError::shape(&attrs.op, format!("pads make axis {a} negative or overflow")));
         }
-        if mode != "constant" && x.shape()[a] == 0 && n > 0 {
+        let kept = x.shape()[a] as i64 - (-before[a]).max(0) - (-after[a]).max(0);
+        if mode != "constant" && kept <= 0 && n > 0 {
             return Err(GraphError::shape(&attrs.op, format!("cannot {mode}-pad the empty axis {a}")));
         }
         // Checked, not `as`: on wasm32 a pad of 2^32 would wrap to a plausible small axis.
@@ -253,8 +259,9 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
     }
     super::element_count(&out_shape, attrs)?;
     // Per axis, the source index of each output position (None = constant fill).
-    let maps: Vec<Vec<Option<usize>>> =
-        (0..r).map(|a| (0..out_shape[a]).map(|p| pad_source(p, before[a], x.shape()[a], &mode)).collect()).collect();
+    let maps: Vec<Vec<Option<usize>>> = (0..r)
+        .map(|a| (0..out_shape[a]).map(|p| pad_source(p, before[a], after[a], x.shape()[a], &mode)).collect())
+        .collect();
     macro_rules! fill {
         ($a:expr, $fill:expr) => {{
             let shape = IxDyn(&out_shape);
