@@ -73,7 +73,8 @@ impl QuantizedGraph {
             StateModel::Ppq065 => Dispatcher::Conservative065,
         };
         dispatch_graph_with(&mut graph, dispatcher, &quant_types, dispatching_table);
-        resolve_platforms(&mut graph, platform, &quant_types);
+        // ops take the quantizer's own target platform (SNPE_INT8 → PPL_DSP_INT8 ops, as PPQ dispatches)
+        resolve_platforms(&mut graph, quantizer.op_platform().unwrap_or(platform), &quant_types);
         let order = graph.topological_sort()?;
         let mut ctx = Self {
             graph,

@@ -138,6 +138,24 @@ pub struct EqualizationSetting {
     pub including_bias: bool,
 }
 
+/// `weight_split_setting` (HorizontalLayerSplitPass): PPQ splits only the layers it is told to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightSplitSetting {
+    /// Names of the Conv/Gemm layers to split (none: the pass changes nothing, as in PPQ).
+    pub interested_layers: Vec<String>,
+    /// Weights whose magnitude is above this value are split in two.
+    pub value_threshold: f64,
+    /// 'balance' (halves) or 'random' (PPQ's two methods).
+    pub method: String,
+}
+
+impl Default for WeightSplitSetting {
+    /// PPQ's `WeightSplitSetting()`.
+    fn default() -> Self {
+        Self { interested_layers: Vec::new(), value_threshold: 2.0, method: "balance".into() }
+    }
+}
+
 /// PPQ's `QuantizationSetting`, plus the playground's `state_model` and `quirks` switches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantizationSetting {
@@ -153,6 +171,9 @@ pub struct QuantizationSetting {
     pub ssd_equalization: bool,
     /// HorizontalLayerSplitPass (present, off).
     pub weight_split: bool,
+    /// Its arguments.
+    #[serde(default)]
+    pub weight_split_setting: WeightSplitSetting,
     /// ChannelwiseSplitPass (present, off).
     pub channel_split: bool,
     /// QuantizeFusionPass; false also disables simplify and alignment, as in PPQ.
@@ -193,6 +214,7 @@ impl Default for QuantizationSetting {
             equalization_setting: EqualizationSetting { iterations: 10, value_threshold: 0.5, including_bias: false },
             ssd_equalization: false,
             weight_split: false,
+            weight_split_setting: WeightSplitSetting::default(),
             channel_split: false,
             fusion: true,
             fusion_setting: FusionSetting { fuse_activation: true, fuse_passive_op: true },

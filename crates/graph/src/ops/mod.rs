@@ -53,6 +53,7 @@ const SUPPORTED: &[&str] = &[
     "Mul",
     "PRelu",
     "Pad",
+    "Pow",
     "QuantizeLinear",
     "ReduceMax",
     "ReduceMean",
@@ -65,7 +66,9 @@ const SUPPORTED: &[&str] = &[
     "Sigmoid",
     "Slice",
     "Softmax",
+    "Softplus",
     "Split",
+    "Sqrt",
     "Squeeze",
     "Sub",
     "Sum",
@@ -90,8 +93,8 @@ pub fn supported_ops() -> &'static [&'static str] {
 pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
     let one = |t: Tensor| Ok(vec![t]);
     match op_type {
-        "Add" | "Sub" | "Mul" | "Div" => one(elementwise::binary(op_type, inputs, attrs)?),
-        "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" => {
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" => one(elementwise::binary(op_type, inputs, attrs)?),
+        "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Sqrt" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" => {
             one(elementwise::unary(op_type, inputs, attrs)?)
         }
         "Clip" => one(elementwise::clip(inputs, attrs)?),

@@ -98,6 +98,18 @@ impl QuantizerKind {
         TargetPlatform::from_name(self.name())
     }
 
+    /// The quantizer's `target_platform`: the platform PPQ gives the ops it quantizes, which is not always
+    /// the platform it is registered under (SNPE_INT8 and QNN_DSP_INT8 use PPL_DSP_Quantizer, whose ops are
+    /// PPL_DSP_INT8; OnnxruntimeQuantizer keeps BaseQuantizer's INT8). `None` for the ≤0.6.5 quantizers
+    /// that have no 0.6.6 platform value here.
+    pub fn op_platform(self) -> Option<TargetPlatform> {
+        match self {
+            Self::SnpeInt8 | Self::QnnDspInt8 => Some(TargetPlatform::PplDspInt8),
+            Self::Onnxruntime => Some(TargetPlatform::Int8),
+            other => other.target_platform(),
+        }
+    }
+
     /// The quantizer PPQ registers for a platform.
     pub fn from_platform(p: TargetPlatform) -> Option<Self> {
         Self::from_name(p.name())
