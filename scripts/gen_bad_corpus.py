@@ -7,6 +7,11 @@ can read too (tests/corpus/manifest.json). Deterministic; files are tiny so they
 Run from the repository root:  python3 scripts/gen_bad_corpus.py
 Every model case must be refused by ppq_playground::graph::validate::inspect_onnx with an error containing the
 expected text; every calibration case by read_calib_json / read_npy + check_samples against good_small.onnx.
+tests/corpus/numpy/ holds arrays written by NumPy itself (NUMPY_CASES), each with the values it must read as.
+
+Each group of cases added after the first draws from its own RNG (robust_models, numpy_layouts), so adding cases
+never changes the bytes of existing files. After regenerating, rerun scripts/check_corpus_runtimes.py so
+tests/corpus/runtimes.json (onnx.checker / onnxruntime verdicts) matches the model list.
 """
 import json
 import pathlib
@@ -216,6 +221,98 @@ def models():
               "op 'mp': attribute 'kernel_shape': required attribute is missing")
 
 
+def robust_models():
+    """Issue 20: numbers that truncate on wasm32, allocation and cost bombs, what onnx.checker / onnxruntime
+    refuse, and NaN weights. Its own RNG, so these never shift the bytes of the older cases."""
+    rng = np.random.default_rng(20261120)
+
+    def rw(*shape):
+        return rng.uniform(-1, 1, size=shape).astype(np.float32)
+
+    def i64(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    # 1. User numbers that `as usize` truncates on 32 bits.
+    add_model("slice_step_2_32.onnx", model(
+        [helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["y"], name="slice")],
+        [vi("x", [1, 8])], [vi("y", [1, 1])],
+        [i64("st", [0]), i64("en", [8]), i64("ax", [1]), i64("sp", [1 << 32])], check=True).SerializeToString(), "")
+    add_model("split_num_outputs_2_32.onnx", model(
+        [helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1, num_outputs=1 << 32)],
+        [vi("x", [1, 8])], [vi("a", None), vi("b", None)], opset=18).SerializeToString(),
+        "op 'split': attribute 'num_outputs': Split needs split sizes or 1 ≤ num_outputs ≤ the axis size 8")
+    add_model("convtranspose_group_2_32.onnx", model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv", group=(1 << 32) + 1)],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None)], [numpy_helper.from_array(rw(2, 1, 3, 3), "w")]).SerializeToString(),
+        "op 'deconv': attribute 'group': 4294967297 is too large (limit 2147483647)")
+    add_model("conv_group_2_32.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", group=(1 << 32) + 1)],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None)], [numpy_helper.from_array(rw(2, 1, 3, 3), "w")]).SerializeToString(),
+        "op 'conv': attribute 'group': 4294967297 is too large (limit 2147483647)")
+    add_model("reshape_dim_2_32.onnx", model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")],
+        [vi("x", [1, 4])], [vi("y", None)], [i64("s", [1 << 32, -1])]).SerializeToString(),
+        "op 'rs': input 'shape': 4294967296 is too large")
+    add_model("pad_2_32.onnx", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")],
+        [vi("x", [1, 4])], [vi("y", None)], [i64("p", [0, 1 << 32, 0, 0])]).SerializeToString(),
+        f"op 'pad': pads make axis 1 {(1 << 32) + 4} long")
+    add_model("conv_dilation_overflow.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilations=[1, 1 << 20])],
+        [vi("x", [1, 1, 1, 8])], [vi("y", None)], [numpy_helper.from_array(np.zeros((1, 1, 1, 4096), np.float32), "w")])
+        .SerializeToString(), f"op 'conv': kernel extent {4095 * (1 << 20) + 1} is larger than the padded input 8")
+    # 2. Allocation and cost bombs: each must be refused fast, before it allocates or loops.
+    big = numpy_helper.from_array(np.full(1 << 18, 0.5, np.float32), "w")  # 1 MiB
+    add_model("concat_bomb.onnx", model(
+        [helper.make_node("Concat", ["w"] * 50_000, ["y"], name="cat", axis=0)],
+        [], [vi("y", None)], [big]).SerializeToString(), "op 'cat': 50000 copies of parameter 'w' needs")
+    add_model("gather_bomb.onnx", model(
+        [helper.make_node("ConstantOfShape", ["n"], ["idx"], name="zeros",
+                          value=helper.make_tensor("v", TensorProto.INT64, [1], [0])),
+         helper.make_node("Gather", ["w", "idx"], ["y"], name="gather", axis=0)],
+        [], [vi("y", None)], [i64("n", [1 << 20]), numpy_helper.from_array(np.zeros((1, 1024), np.float32), "w")])
+        .SerializeToString(), "op 'gather': output shape [1048576, 1024] is too large")
+    add_model("maxpool_bomb.onnx", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=[512, 512])],
+        [vi("x", [1, 1, 1024, 1024])], [vi("y", [1, 1, 513, 513])], check=True).SerializeToString(),
+        f"op 'mp': {513 * 513 * 512 * 512} window reads, over the per-op limit of {1 << 33}")
+    add_model("conv_cost_bomb.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
+        [vi("x", [1, 16, 1024, 1024])], [vi("y", [1, 1, 994, 994])],
+        [numpy_helper.from_array(np.zeros((1, 16, 31, 31), np.float32), "w")], check=True).SerializeToString(),
+        f"op 'conv': {994 * 994 * 16 * 31 * 31} multiply-adds, over the per-op limit")
+    # 4. What onnx.checker / onnxruntime refuse (scripts/check_corpus_runtimes.py records what they say).
+    m = relu_model()
+    m.ir_version = 99
+    add_model("ir_version_99.onnx", m.SerializeToString(), "ir_version 99 is newer than the newest this playground knows")
+    m = relu_model()
+    m.ir_version = 0
+    add_model("ir_version_missing.onnx", m.SerializeToString(), "the model has no ir_version")
+    add_model("opset_99.onnx", relu_model(opset=99).SerializeToString(), "ai.onnx opset 99 is newer than")
+    m = relu_model()
+    del m.opset_import[:]
+    add_model("no_opset_import.onnx", m.SerializeToString(), "the model has no opset_import")
+    # good() draws from the shared RNG: copy the model already written instead.
+    good_bytes = next(d for n, d, _ in MODELS if n == "good_small.onnx")
+    c = onnx.load_from_string(good_bytes)
+    c.graph.input[0].type.tensor_type.elem_type = TensorProto.INT64
+    add_model("conv_int64_input.onnx", c.SerializeToString(),
+              "op 'conv': input 'x' is int64, but Conv takes float32 for input 'X'")
+    add_model("add_mixed_types.onnx", model(
+        [helper.make_node("Add", ["x", "k"], ["y"], name="add")], [vi("x", [1, 4])], [vi("y", [1, 4])],
+        [i64("k", [[1, 2, 3, 4]])]).SerializeToString(), "op 'add': inputs 'x' (float32) and 'k' (int64) must have")
+    add_model("reshape_float_shape.onnx", model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [vi("x", [1, 4])], [vi("y", [4])],
+        [numpy_helper.from_array(np.array([4.0], np.float32), "s")]).SerializeToString(),
+        "op 'rs': input 's' is float32, but Reshape takes int64 for input 'shape'")
+    # 5. Non-finite weights load (fp32 runs them as they are); quantizing them is refused per tensor.
+    n = onnx.load_from_string(good_bytes)
+    wt = numpy_helper.to_array(n.graph.initializer[0]).copy()
+    wt[0, 0, 0, 0], wt[1, 2, 1, 1] = np.nan, np.inf
+    n.graph.initializer[0].CopyFrom(numpy_helper.from_array(wt, "w"))
+    add_model("nan_weight.onnx", n.SerializeToString(), "")
+
+
 def calibs():
     x = RNG.uniform(-1, 1, size=(1, 3, 8, 8)).astype(np.float32).round(3)
     add_calib("good.json", json.dumps({"x": x.tolist()}).encode(), "")
@@ -260,9 +357,10 @@ def calibs():
     add_calib("inf.npy", npy(bad), "2 non-finite value(s) (first: inf at flat index 0)")
     add_calib("wrong_shape.npy", npy(x[:, :2]), "has shape [1, 2, 8, 8], the model declares")
     add_calib("int64.npy", npy(x.astype(np.int64)), "has dtype int64")
-    add_calib("float16.npy", npy(x.astype(np.float16)), "dtype '<f2' is not supported")
-    add_calib("big_endian.npy", npy(x.astype(">f4")), "dtype '>f4' is not supported")
-    add_calib("fortran.npy", npy(np.asfortranarray(x[0, 0])), "Fortran-ordered")
+    add_calib("float16.npy", npy(x.astype(np.float16)), "")  # read as numpy writes it (issue 20)
+    add_calib("big_endian.npy", npy(x.astype(">f4")), "")
+    # Read (column-major), then refused for its shape like any [8, 8] array.
+    add_calib("fortran.npy", npy(np.asfortranarray(x[0, 0])), "has shape [8, 8], the model declares [batch, 3, 8, 8]")
     add_calib("truncated.npy", npy(x)[:300], "needs 768 data bytes, the file has")
     add_calib("header_truncated.npy", npy(x)[:20], "header of 118 bytes is truncated")
     add_calib("bad_magic.npy", RNG.integers(0, 256, 200, dtype=np.uint8).tobytes(), "no \\x93NUMPY magic")
@@ -273,20 +371,78 @@ def calibs():
     add_calib("object.npy", npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "dtype '|O' is not supported")
 
 
+NUMPY = []  # (file, bytes, member, dtype name, shape, values, expected error)
+
+
+def numpy_layouts():
+    """Arrays as NumPy itself writes them (every dtype the reader maps, both byte orders, Fortran order, format
+    2.0, 0-d, .npz stored and compressed), each with the values the reader must return. Its own RNG, so adding
+    cases here never shifts the bytes of the other corpus files."""
+    import io
+    rng = np.random.default_rng(20261203)
+
+    def expect(arr):
+        return [float(v) for v in np.ascontiguousarray(arr).ravel()]
+
+    def case(name, arr, dtype_name, data=None, member="", shown=None, error=""):
+        data = npy(arr) if data is None else data
+        ref = arr if shown is None else shown
+        NUMPY.append((name, data, member, dtype_name, list(ref.shape), [] if error else expect(ref), error))
+
+    f = rng.uniform(-4, 4, size=(2, 3, 4))
+    half = np.concatenate([f.ravel()[:20], [65504.0, -65504.0, 2.0 ** -24, 0.0]]).reshape(2, 3, 4)
+    case("f2_le.npy", half.astype("<f2"), "float32", shown=half.astype("<f2").astype(np.float32))
+    case("f2_be_fortran.npy", np.asfortranarray(half.astype(">f2")), "float32",
+         shown=half.astype(">f2").astype(np.float32))
+    case("f4_be.npy", f.astype(">f4"), "float32", shown=f.astype(np.float32))
+    case("f4_fortran.npy", np.asfortranarray(f.astype("<f4")), "float32", shown=f.astype(np.float32))
+    case("f8_le.npy", f.astype("<f8"), "float32", shown=f.astype(np.float32))
+    case("f8_be.npy", f.astype(">f8"), "float32", shown=f.astype(np.float32))
+    ints = rng.integers(-100, 100, size=(3, 5))
+    case("i1.npy", ints.astype("|i1"), "int8")
+    case("i2_be.npy", (ints * 300).astype(">i2"), "int32")
+    case("i4_fortran.npy", np.asfortranarray((ints * 70000).astype("<i4")), "int32")
+    big = np.array([[np.iinfo(np.int64).min, -1, 0, 1, 2 ** 53]], dtype="<i8")
+    case("i8.npy", big, "int64")
+    case("i8_be.npy", big.astype(">i8"), "int64")
+    case("u1.npy", (ints + 100).astype("|u1"), "uint8")
+    case("u2.npy", np.array([0, 1, 65535], "<u2"), "int32")
+    case("u4_be.npy", np.array([0, 4294967295], ">u4"), "int64")
+    case("u8.npy", np.array([0, 2 ** 53], "<u8"), "int64")
+    case("u8_too_big.npy", np.array([2 ** 63], "<u8"), "int64", error="uint64 value 9223372036854775808 does not fit int64")
+    case("b1.npy", ints > 0, "bool")
+    case("scalar_f8.npy", np.array(3.5), "float32")
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, f.astype("<f4"), version=(2, 0))
+    case("format_2_0.npy", f.astype("<f4"), "float32", data=buf.getvalue())
+    x, y = np.asfortranarray(f.astype("<f4")), (ints * 1000).astype(">i8")
+    for name, save in [("savez.npz", np.savez), ("savez_compressed.npz", np.savez_compressed)]:
+        buf = io.BytesIO()
+        save(buf, x=x, y=y, h=half.astype(">f2"))
+        data = buf.getvalue()
+        case(name, x, "float32", data=data, member="x")
+        case(name, y, "int64", data=data, member="y")
+        case(name, half.astype(">f2"), "float32", data=data, member="h", shown=half.astype(">f2").astype(np.float32))
+
+
 def rust_str(s):
     return json.dumps(s, ensure_ascii=False)
 
 
 def main():
     models()
+    robust_models()
     calibs()
-    for sub in ("models", "calib"):
+    numpy_layouts()
+    for sub in ("models", "calib", "numpy"):
         shutil.rmtree(ROOT / sub, ignore_errors=True)
         (ROOT / sub).mkdir(parents=True)
     for name, data, _ in MODELS:
         (ROOT / "models" / name).write_bytes(data)
     for name, data, _ in CALIBS:
         (ROOT / "calib" / name).write_bytes(data)
+    for name, data, *_ in NUMPY:
+        (ROOT / "numpy" / name).write_bytes(data)
     # `overflow.json` is fine as JSON; its error comes from the finite check.
     fix = {"overflow.json": "1 non-finite value(s) (first: inf at flat index 0)"}
     calib_cases = [(n, d, fix.get(n, e)) for n, d, e in CALIBS]
@@ -302,7 +458,15 @@ def main():
     lines += ["];", "", "/// (file, bytes, expected error substring) for calibration data against good_small.onnx.",
               "pub const CALIB_CASES: &[(&str, &[u8], &str)] = &["]
     lines += [f'    ({rust_str(n)}, include_bytes!("calib/{n}"), {rust_str(e)}),' for n, _, e in calib_cases]
-    lines += ["];", ""]
+    lines += ["];", "", "/// Arrays written by NumPy: (file, bytes, .npz member or \"\", tensor dtype, shape, values, expected error).",
+              "pub const NUMPY_CASES: NumpyCases = &["]
+    for n, _, member, dt, shape, values, e in NUMPY:
+        vals = ", ".join(repr(v) for v in values)
+        lines.append(f'    ({rust_str(n)}, include_bytes!("numpy/{n}"), {rust_str(member)}, {rust_str(dt)}, &{shape}, '
+                     f'&[{vals}], {rust_str(e)}),')
+    lines += ["];", "", "/// The row type of [`NUMPY_CASES`].",
+              "pub type NumpyCases = &'static [(&'static str, &'static [u8], &'static str, &'static str, "
+              "&'static [usize], &'static [f64], &'static str)];", ""]
     (ROOT / "corpus.rs").write_text("\n".join(lines))
     total = sum(len(d) for _, d, _ in MODELS + CALIBS)
     print(f"{len(MODELS)} model cases, {len(CALIBS)} calibration cases, {total} bytes in {ROOT}")

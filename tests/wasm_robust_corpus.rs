@@ -14,6 +14,12 @@ fn every_corpus_case_gives_its_expected_error_in_wasm() {
 }
 
 #[wasm_bindgen_test]
+fn numpy_written_arrays_read_in_wasm() {
+    let failures = numpy_failures();
+    assert!(failures.is_empty(), "{} NumPy case(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[wasm_bindgen_test]
 fn wasm_messages_are_the_native_ones() {
     let failures = pinned_failures();
     assert!(failures.is_empty(), "{}", failures.join("\n"));

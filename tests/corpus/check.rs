@@ -1,7 +1,7 @@
 // Shared by tests/robust_corpus.rs (native) and tests/wasm_robust_corpus.rs (wasm32), so both builds run the same
 // library calls and must produce the same messages. Included with `include!`, hence no module docs.
 
-use ppq_playground::session::calib::{CalibSample, check_samples, read_calib_json, read_npy};
+use ppq_playground::session::calib::{CalibSample, check_samples, read_calib_json, read_npy, read_npz};
 use ppq_playground::graph::dispatch::dispatch_graph;
 use ppq_playground::graph::executor::{Executor, NoHook};
 use ppq_playground::graph::format::{FormatVersion, format_graph};
@@ -86,4 +86,55 @@ pub fn pinned_failures() -> Vec<String> {
             (got != want).then(|| format!("{name}: got {got:?}, want {want:?}"))
         })
         .collect()
+}
+
+/// Every element of a tensor as f64 (exact for the values the NumPy cases hold), in C order.
+pub fn values_f64(t: &Tensor) -> Vec<f64> {
+    match t {
+        Tensor::F32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::I64(a) => a.iter().map(|&v| v as f64).collect(),
+        Tensor::I32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::I8(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U8(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::Bool(a) => a.iter().map(|&v| f64::from(u8::from(v))).collect(),
+        Tensor::I16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Tensor::U64(a) => a.iter().map(|&v| v as f64).collect(),
+    }
+}
+
+/// Reads every NumPy-written array (tests/corpus/numpy) and compares dtype, shape and every value (bit-exact, so
+/// -0.0 and half-float subnormals count) with what NumPy itself showed; one line per mismatch.
+pub fn numpy_failures() -> Vec<String> {
+    let mut failures = Vec::new();
+    for &(file, bytes, member, dtype, shape, values, error) in NUMPY_CASES {
+        let what = if member.is_empty() { file.to_string() } else { format!("{file}:{member}") };
+        let read = if member.is_empty() {
+            read_npy(file, bytes).map_err(|e| e.to_string())
+        } else {
+            read_npz(bytes).map_err(|e| e.to_string()).and_then(|arrays| {
+                arrays.into_iter().find(|(n, _)| n == member).map(|(_, t)| t).ok_or_else(|| "no such member".into())
+            })
+        };
+        match (read, error) {
+            (Err(e), "") => failures.push(format!("{what}: refused with {e:?}")),
+            (Err(e), want) if !e.contains(want) => failures.push(format!("{what}: error {e:?} lacks {want:?}")),
+            (Err(_), _) => {}
+            (Ok(_), want) if !want.is_empty() => failures.push(format!("{what}: accepted, expected {want:?}")),
+            (Ok(t), _) => {
+                let got = values_f64(&t);
+                let same = got.len() == values.len() && got.iter().zip(values).all(|(a, b)| a.to_bits() == b.to_bits());
+                if t.dtype_name() != dtype || t.shape() != shape || !same {
+                    failures.push(format!(
+                        "{what}: read {} {:?} {:?}, NumPy has {dtype} {shape:?} {values:?}",
+                        t.dtype_name(),
+                        t.shape(),
+                        got
+                    ));
+                }
+            }
+        }
+    }
+    failures
 }

@@ -24,19 +24,42 @@ pub enum AttrValue {
     Tensor(Tensor),
 }
 
-/// The attributes of one op, by name, plus the op's name for error messages.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The attributes of one op, by name, plus the op's name for error messages and the opset version of its
+/// domain, so a kernel can tell apart the meanings ONNX gave an op over the opsets (Softmax < 13 flattens to
+/// 2-D, Resize-10 is asymmetric, …).
+#[derive(Debug, Clone, Default)]
 pub struct Attributes {
     /// The owning op's name (for messages).
     pub op: String,
     /// Name → value.
     pub values: BTreeMap<String, AttrValue>,
+    /// The opset version of the op's domain (the model's `opset_import`); 0 when unknown, which kernels read as
+    /// the newest version they implement.
+    pub opset: i64,
+}
+
+/// Equal names and values: the opset is where the op came from, not what it says, so two ops written the same
+/// way compare equal (export → import round trips, formatting passes that rebuild ops).
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.op == other.op && self.values == other.values
+    }
 }
 
 impl Attributes {
     /// Empty attributes of op `op`.
     pub fn new(op: impl Into<String>) -> Self {
-        Self { op: op.into(), values: BTreeMap::new() }
+        Self { op: op.into(), values: BTreeMap::new(), opset: 0 }
+    }
+
+    /// The op's opset version, or `newest` when unknown (0).
+    pub fn opset_or(&self, newest: i64) -> i64 {
+        if self.opset > 0 { self.opset } else { newest }
+    }
+
+    /// True when the op was parsed under an opset older than `version` (unknown counts as the newest).
+    pub fn before(&self, version: i64) -> bool {
+        self.opset > 0 && self.opset < version
     }
 
     /// Adds or replaces an attribute (builder style, handy in tests).

@@ -4,7 +4,7 @@
 //! op's inputs and outputs: calibration observes them, fake-quant simulation quantizes them.
 
 use super::ir::{BaseGraph, Dim, OpId, VarId};
-use super::{Attributes, GraphError, Tensor, ops};
+use super::{Attributes, GraphError, Tensor, budget, ops};
 use std::collections::HashMap;
 
 /// The op kernel entry point the executor calls; [`ops::run_op`] unless replaced (tests, other backends).
@@ -85,12 +85,15 @@ impl<'g> Executor<'g> {
                 .collect::<Result<_, _>>()?,
         };
         let mut values: HashMap<VarId, Tensor> = HashMap::new();
+        // Live activations, so every op output is checked against what the run's memory budget has left.
+        let mut live = budget::LiveBytes::start();
         for (name, t) in feeds {
             let id = g
                 .var_by_name(name)
                 .filter(|id| g.inputs.contains(id))
                 .ok_or_else(|| GraphError::Invalid(format!("'{name}' is not an input of the graph")))?;
             check_feed(g, id, t)?;
+            live.add(t);
             values.insert(id, t.clone());
         }
         for &i in &g.inputs {
@@ -116,13 +119,25 @@ impl<'g> Executor<'g> {
             let wants = hook.wants_inputs(g, id);
             let mut owned: Vec<Option<Tensor>> = Vec::with_capacity(if wants { op.inputs.len() } else { 0 });
             if wants {
+                // A value this op consumes last (and only once) is moved to it, not copied.
+                let moved = |slot: usize, v: VarId| {
+                    last_use.get(&v) == Some(&i) && !requested.contains(&v) && !op.inputs[slot + 1..].contains(&v)
+                };
+                // The copies can dwarf the op itself (one 1 MiB weight listed 50,000 times): bound them first.
+                // Every named slot is a copy except an activation moved out of `values` (parameters always copy).
+                let copies = op
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, &v)| !(g.var(v).name.is_empty() || moved(k, v) && values.contains_key(&v)));
+                let copy_bytes = copies
+                    .map(|(_, &v)| values.get(&v).or(g.var(v).value.as_ref()).map_or(0, budget::nbytes))
+                    .try_fold(0u64, u64::checked_add);
+                budget::check_alloc(&op.name, "the copies of its inputs for the hook", copy_bytes)?;
                 for (slot, &v) in op.inputs.iter().enumerate() {
-                    // A value this op consumes last (and only once) is moved to it, not copied.
-                    let last =
-                        last_use.get(&v) == Some(&i) && !requested.contains(&v) && !op.inputs[slot + 1..].contains(&v);
                     let value = match values.get(&v) {
                         _ if g.var(v).name.is_empty() => None,
-                        Some(_) if last => values.remove(&v),
+                        Some(_) if moved(slot, v) => values.remove(&v).inspect(|t| live.remove(t)),
                         Some(t) => Some(t.clone()),
                         None => Some(value_of(g, v, None)?.clone()),
                     };
@@ -154,12 +169,18 @@ impl<'g> Executor<'g> {
             outputs.truncate(op.outputs.len());
             hook.after_op(g, id, &mut outputs)?;
             for (&v, t) in op.outputs.iter().zip(outputs) {
-                values.insert(v, t);
+                live.add(&t);
+                if let Some(old) = values.insert(v, t) {
+                    live.remove(&old);
+                }
             }
             // Free activations whose last consumer just ran (requested outputs stay).
             for &v in op.inputs.iter().chain(&op.outputs) {
-                if last_use.get(&v) == Some(&i) && !requested.contains(&v) {
-                    values.remove(&v);
+                if last_use.get(&v) == Some(&i)
+                    && !requested.contains(&v)
+                    && let Some(t) = values.remove(&v)
+                {
+                    live.remove(&t);
                 }
             }
         }
@@ -167,11 +188,12 @@ impl<'g> Executor<'g> {
         requested
             .iter()
             .map(|&v| {
-                values
+                let t = values
                     .get(&v)
                     .or(g.var(v).value.as_ref())
                     .cloned()
-                    .ok_or_else(|| GraphError::MissingValue(g.var(v).name.clone()))
+                    .ok_or_else(|| GraphError::MissingValue(g.var(v).name.clone()))?;
+                Ok(ops::round_to_declared(g.var(v).dtype, t))
             })
             .collect()
     }
@@ -187,7 +209,7 @@ fn check_feed(g: &BaseGraph, id: VarId, t: &Tensor) -> Result<(), GraphError> {
     let var = g.var(id);
     let bad = |why: String| GraphError::shape(format!("input '{}'", var.name), why);
     if let Some(dt) = var.dtype
-        && dt != t.onnx_dtype()
+        && ops::storage_code(dt) != t.onnx_dtype()
     {
         return Err(bad(format!("expected ONNX element type {dt}, got {}", t.dtype_name())));
     }

@@ -142,6 +142,10 @@ pub fn tensor_to_proto(name: &str, t: &Tensor) -> TensorProto {
         Tensor::I8(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
         Tensor::U8(a) => a.iter().copied().collect(),
         Tensor::Bool(a) => a.iter().map(|&b| u8::from(b)).collect(),
+        Tensor::I16(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        Tensor::U16(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        Tensor::U32(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        Tensor::U64(a) => a.iter().flat_map(|v| v.to_le_bytes()).collect(),
     };
     TensorProto {
         dims: t.shape().iter().map(|&d| d as i64).collect(),

@@ -17,14 +17,22 @@ pub const MAX_MODEL_BYTES: usize = 64 << 20;
 pub const MAX_NODES: usize = 20_000;
 /// PPQ's `DEFAULT_OPSET_VERSION`, used when the model imports no default-domain opset.
 pub const DEFAULT_OPSET_VERSION: i64 = 11;
+/// The newest default-domain opset whose meanings the kernels implement (onnx 1.23's newest). A newer model is
+/// refused rather than run with older semantics; ops changed in 23–28 changed only their element types (plus
+/// SpaceToDepth's `mode`), which the kernels check themselves.
+pub const NEWEST_OPSET_VERSION: i64 = 28;
 
 /// Parses ONNX bytes into a [`BaseGraph`] (not yet formatted; see [`crate::format`]).
 pub fn import_onnx(bytes: &[u8]) -> Result<BaseGraph, GraphError> {
+    build_graph(&decode_model(bytes)?)
+}
+
+/// Decodes ONNX bytes (size-checked) into the protobuf message, for callers that check model-level fields first.
+pub fn decode_model(bytes: &[u8]) -> Result<ModelProto, GraphError> {
     if bytes.len() > MAX_MODEL_BYTES {
         return Err(GraphError::TooLarge(format!("{} bytes (limit {MAX_MODEL_BYTES})", bytes.len())));
     }
-    let model = ModelProto::decode(bytes).map_err(|e| GraphError::Malformed(e.to_string()))?;
-    build_graph(&model)
+    ModelProto::decode(bytes).map_err(|e| GraphError::Malformed(e.to_string()))
 }
 
 /// Builds a [`BaseGraph`] from an already decoded model.
@@ -42,6 +50,12 @@ pub fn build_graph(model: &ModelProto) -> Result<BaseGraph, GraphError> {
         .iter()
         .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
         .map_or(DEFAULT_OPSET_VERSION, |o| o.version);
+    if model_opset > NEWEST_OPSET_VERSION {
+        return Err(GraphError::Malformed(format!(
+            "the model imports opset {model_opset} of the default ONNX domain; the playground implements opsets up to \
+             {NEWEST_OPSET_VERSION} and will not run newer meanings with older ones"
+        )));
+    }
     let mut graph = BaseGraph::new(g.name.clone().unwrap_or_default());
     graph.detail = GraphDetail {
         ir_version: model.ir_version,
@@ -175,6 +189,8 @@ fn declare(graph: &mut BaseGraph, id: super::ir::VarId, vi: &ValueInfoProto) -> 
         s.dim
             .iter()
             .map(|d| match &d.value {
+                // Some exporters write -1 for a dynamic batch; onnxruntime treats it as dynamic, so do we.
+                Some(DimValue::DimValue(v)) if *v < 0 => Dim::Unknown,
                 Some(DimValue::DimValue(v)) => Dim::Value(*v),
                 Some(DimValue::DimParam(p)) => Dim::Param(p.clone()),
                 None => Dim::Unknown,
@@ -287,6 +303,29 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
         6 => take!(I32, i32, 4, t.int32_data.clone()),
         3 => take!(I8, i8, 1, t.int32_data.iter().map(|&v| v as i8).collect()),
         2 => take!(U8, u8, 1, t.int32_data.iter().map(|&v| v as u8).collect()),
+        5 => take!(I16, i16, 2, t.int32_data.iter().map(|&v| v as i16).collect()),
+        4 => take!(U16, u16, 2, t.int32_data.iter().map(|&v| v as u16).collect()),
+        12 => take!(U32, u32, 4, t.uint64_data.iter().map(|&v| v as u32).collect()),
+        13 => take!(U64, u64, 8, t.uint64_data.clone()),
+        // Computed in f32 (see `ops::cast`): float16/bfloat16 widen exactly, float64 rounds to nearest.
+        11 | 10 | 16 => {
+            let values: Vec<f32> = match (raw, dtype) {
+                (Some(r), _) => {
+                    let width = if dtype == 11 { 8 } else { 2 };
+                    if r.len() != count * width {
+                        return Err(bad(format!("raw_data has {} bytes, expected {}", r.len(), count * width)));
+                    }
+                    r.chunks_exact(width).map(|c| widen(dtype, c)).collect()
+                }
+                (None, 11) => t.double_data.iter().map(|&v| v as f32).collect(),
+                // float16/bfloat16 typed data: the 16-bit pattern in each int32_data entry.
+                (None, _) => t.int32_data.iter().map(|&v| widen(dtype, &(v as u16).to_le_bytes())).collect(),
+            };
+            if values.len() != count {
+                return Err(bad(format!("has {} values, expected {count}", values.len())));
+            }
+            Tensor::F32(ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| bad(e.to_string()))?)
+        }
         9 => {
             let values: Vec<bool> = match raw {
                 Some(r) => r.iter().map(|&b| b != 0).collect(),
@@ -299,8 +338,18 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
         }
         other => {
             return Err(bad(format!(
-                "element type {other} is not supported (float32, int64, int32, int8, uint8, bool)"
+                "element type {other} is not supported (float32/16, bfloat16, float64, (u)int8/16/32/64, bool)"
             )));
         }
     })
+}
+
+/// One little-endian float64 (8 bytes), float16 or bfloat16 (2 bytes) value as f32.
+fn widen(dtype: i32, bytes: &[u8]) -> f32 {
+    match (dtype, bytes) {
+        (11, &[a, b, c, d, e, f, g, h]) => f64::from_le_bytes([a, b, c, d, e, f, g, h]) as f32,
+        (10, &[a, b]) => half::f16::from_le_bytes([a, b]).to_f32(),
+        (_, &[a, b]) => half::bf16::from_le_bytes([a, b]).to_f32(),
+        _ => f32::NAN,
+    }
 }

@@ -298,6 +298,7 @@ impl BaseGraph {
             self.var_mut(o).source_op = Some(id);
         }
         attributes.op = name.clone();
+        attributes.opset = opset.version;
         let attr_order = attributes.values.keys().cloned().collect();
         self.ops.push(Some(Operation {
             name: name.clone(),

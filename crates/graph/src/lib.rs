@@ -2,6 +2,8 @@
 //! Depends only on [`ppq_core`].
 
 pub mod attribute;
+pub mod budget;
+pub mod checked;
 pub mod dispatch;
 pub mod error;
 pub mod executor;
@@ -12,6 +14,7 @@ pub mod ir;
 pub mod onnx;
 pub mod ops;
 pub mod quantize;
+pub mod schema;
 pub mod tensor;
 pub mod validate;
 

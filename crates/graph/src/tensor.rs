@@ -19,6 +19,14 @@ pub enum Tensor {
     U8(ArrayD<u8>),
     /// bool (ONNX BOOL = 9).
     Bool(ArrayD<bool>),
+    /// int16 (ONNX INT16 = 5).
+    I16(ArrayD<i16>),
+    /// uint16 (ONNX UINT16 = 4).
+    U16(ArrayD<u16>),
+    /// uint32 (ONNX UINT32 = 12).
+    U32(ArrayD<u32>),
+    /// uint64 (ONNX UINT64 = 13).
+    U64(ArrayD<u64>),
 }
 
 impl Tensor {
@@ -31,6 +39,10 @@ impl Tensor {
             Self::I8(a) => a.shape(),
             Self::U8(a) => a.shape(),
             Self::Bool(a) => a.shape(),
+            Self::I16(a) => a.shape(),
+            Self::U16(a) => a.shape(),
+            Self::U32(a) => a.shape(),
+            Self::U64(a) => a.shape(),
         }
     }
 
@@ -53,6 +65,10 @@ impl Tensor {
             Self::I32(_) => 6,
             Self::I64(_) => 7,
             Self::Bool(_) => 9,
+            Self::I16(_) => 5,
+            Self::U16(_) => 4,
+            Self::U32(_) => 12,
+            Self::U64(_) => 13,
         }
     }
 
@@ -65,6 +81,10 @@ impl Tensor {
             Self::I32(_) => "int32",
             Self::I64(_) => "int64",
             Self::Bool(_) => "bool",
+            Self::I16(_) => "int16",
+            Self::U16(_) => "uint16",
+            Self::U32(_) => "uint32",
+            Self::U64(_) => "uint64",
         }
     }
 
@@ -81,6 +101,11 @@ impl Tensor {
         match self {
             Self::I64(a) => Ok(a.iter().copied().collect()),
             Self::I32(a) => Ok(a.iter().map(|&v| v as i64).collect()),
+            Self::I16(a) => Ok(a.iter().map(|&v| v as i64).collect()),
+            Self::I8(a) => Ok(a.iter().map(|&v| v as i64).collect()),
+            Self::U8(a) => Ok(a.iter().map(|&v| v as i64).collect()),
+            Self::U16(a) => Ok(a.iter().map(|&v| v as i64).collect()),
+            Self::U32(a) => Ok(a.iter().map(|&v| v as i64).collect()),
             other => Err(GraphError::shape(op, format!("expected an integer tensor, got {}", other.dtype_name()))),
         }
     }
@@ -94,6 +119,10 @@ impl Tensor {
             Self::I8(a) => a.iter().map(|&v| v as f32).collect(),
             Self::U8(a) => a.iter().map(|&v| v as f32).collect(),
             Self::Bool(a) => a.iter().map(|&v| v as u8 as f32).collect(),
+            Self::I16(a) => a.iter().map(|&v| v as f32).collect(),
+            Self::U16(a) => a.iter().map(|&v| v as f32).collect(),
+            Self::U32(a) => a.iter().map(|&v| v as f32).collect(),
+            Self::U64(a) => a.iter().map(|&v| v as f32).collect(),
         }
     }
 }

@@ -12,16 +12,20 @@
 //! and the checks that need them are skipped (noted in the report).
 
 use super::ir::{BaseGraph, Dim, OpId, Operation, fmt_dims};
-use super::{AttrValue, Attributes, GraphError, Tensor, import, ops};
+use super::{AttrValue, Attributes, GraphError, Tensor, budget, checked, import, onnx, ops, schema};
 use ndarray::{ArrayD, IxDyn};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Oldest default-domain opset accepted: before opset 7 the arithmetic ops had the legacy `broadcast`/`axis`
 /// attributes, which the kernels do not implement (PPQ itself targets opset 11).
 pub const MIN_OPSET: i64 = 7;
-/// Newest default-domain opset the kernels were written against; newer models are accepted with a note.
+/// Newest default-domain opset the kernels were written against. A newer model is refused, as onnxruntime
+/// refuses opsets it does not know: an op may have changed meaning since. Raise it when ops are brought up to date.
 pub const MAX_KNOWN_OPSET: i64 = 21;
+/// Newest `ir_version` the vendored onnx.proto describes; newer files may use fields this build cannot read.
+pub const MAX_KNOWN_IR_VERSION: i64 = onnx::Version::IrVersion as i64;
 /// Longest op chain accepted (ops on the longest path), so per-path work stays bounded in the browser.
 pub const MAX_GRAPH_DEPTH: usize = 10_000;
 /// Largest element count an op is run on during inference (zeros), so validation stays fast.
@@ -75,9 +79,40 @@ pub fn inspect_onnx(bytes: &[u8]) -> Result<(BaseGraph, ValidationReport), Graph
     if bytes.is_empty() {
         return Err(GraphError::Malformed("the file is empty".into()));
     }
-    let graph = import::import_onnx(bytes)?;
+    let model = import::decode_model(bytes)?;
+    check_header(&model)?;
+    let graph = import::build_graph(&model)?;
     let report = validate(&graph)?;
     Ok((graph, report))
+}
+
+/// The model-level fields onnx.checker and onnxruntime refuse a file for: a missing or unknown `ir_version` and
+/// a missing `opset_import`. (Graphs built in code have neither, so this checks files only.)
+fn check_header(model: &onnx::ModelProto) -> Result<(), GraphError> {
+    if model.graph.is_none() {
+        // the most basic problem first (build_graph words it)
+        return import::build_graph(model).map(|_| ());
+    }
+    match model.ir_version {
+        None | Some(..=0) => {
+            return Err(GraphError::Invalid(
+                "the model has no ir_version (onnx.checker and onnxruntime refuse such files); re-export it".into(),
+            ));
+        }
+        Some(v) if v > MAX_KNOWN_IR_VERSION => {
+            return Err(GraphError::Invalid(format!(
+                "ir_version {v} is newer than the newest this playground knows ({MAX_KNOWN_IR_VERSION}); re-export \
+                 the model with an older ONNX"
+            )));
+        }
+        Some(_) => {}
+    }
+    if model.opset_import.is_empty() {
+        return Err(GraphError::Invalid(
+            "the model has no opset_import, so its ops have no defined version (onnxruntime refuses it)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Validates an imported (not yet formatted) graph completely; the error names the op, tensor or field at fault.
@@ -99,6 +134,13 @@ pub fn validate(graph: &BaseGraph) -> Result<ValidationReport, GraphError> {
                 if name.is_empty() { None } else { Some(infos.get(name).cloned().unwrap_or_default()) }
             })
             .collect();
+        let typed: Vec<Option<(&str, Option<i32>)>> = op
+            .inputs
+            .iter()
+            .zip(&ins)
+            .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype)))
+            .collect();
+        schema::check_inputs(&op.name, &op.op_type, &typed)?;
         let outs = infer_op(graph, id, &ins)?;
         for (k, (&v, info)) in op.outputs.iter().zip(outs).enumerate() {
             let var = graph.var(v);
@@ -160,9 +202,10 @@ fn check_structure(graph: &BaseGraph, report: &mut ValidationReport) -> Result<(
         )));
     }
     if opset > MAX_KNOWN_OPSET {
-        report.notes.push(format!(
-            "ai.onnx opset {opset} is newer than {MAX_KNOWN_OPSET}; ops are run by their older semantics"
-        ));
+        return Err(GraphError::Invalid(format!(
+            "opset_import: ai.onnx opset {opset} is newer than {MAX_KNOWN_OPSET}, the newest the playground's ops \
+             implement — re-export the model with opset {MAX_KNOWN_OPSET} or older"
+        )));
     }
     report.opset = opset;
     let mut hist: HashMap<&str, usize> = HashMap::new();
@@ -212,12 +255,17 @@ struct Info {
     shape: Option<InferredShape>,
     dtype: Option<i32>,
     /// The exact value, for constants and shape chains.
-    value: Option<Tensor>,
+    /// Shared: an op may list one big initializer thousands of times, and each slot gets this Info.
+    value: Option<Rc<Tensor>>,
 }
 
 impl Info {
     fn of_value(t: Tensor) -> Self {
-        Self { shape: Some(t.shape().iter().map(|&d| Some(d)).collect()), dtype: Some(t.onnx_dtype()), value: Some(t) }
+        Self {
+            shape: Some(t.shape().iter().map(|&d| Some(d)).collect()),
+            dtype: Some(t.onnx_dtype()),
+            value: Some(Rc::new(t)),
+        }
     }
 
     fn of_shape(shape: InferredShape, dtype: Option<i32>) -> Self {
@@ -333,7 +381,7 @@ fn check_declared(
 
 /// The attributes an op runs with: Split without sizes gets `num_outputs` from its output count, as ONNX
 /// defines (the kernel needs it explicitly).
-pub(crate) fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
+pub fn run_attributes(op: &Operation) -> Cow<'_, Attributes> {
     let has_sizes = op.inputs.len() > 1 || op.attributes.has("split");
     if op.op_type == "Split" && !has_sizes && !op.attributes.has("num_outputs") {
         let n = i64::try_from(op.outputs.len()).unwrap_or(i64::MAX);
@@ -349,9 +397,11 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
     let attrs = run_attributes(op);
     // Everything exact and small: run it (constant folding of shape chains).
     let all_exact = ins.iter().flatten().all(|i| i.value.is_some());
-    let small = ins.iter().flatten().map(|i| i.value.as_ref().map_or(0, Tensor::len)).sum::<usize>() <= FOLD_ELEMENTS;
+    let small =
+        ins.iter().flatten().map(|i| i.value.as_ref().map_or(0, |v| v.len())).fold(0usize, usize::saturating_add)
+            <= FOLD_ELEMENTS;
     if all_exact && small && !HEAVY.contains(&op.op_type.as_str()) {
-        let vals: Vec<Option<&Tensor>> = ins.iter().map(|i| i.as_ref().and_then(|i| i.value.as_ref())).collect();
+        let vals: Vec<Option<&Tensor>> = ins.iter().map(|i| i.as_ref().and_then(|i| i.value.as_deref())).collect();
         let out = match ops::with_element_limit(DRY_RUN_ELEMENTS, || ops::run_op(&op.op_type, &vals, &attrs)) {
             // Too big to fold cheaply; the executor enforces the real limit.
             Err(GraphError::TooLarge(_)) => return Ok(vec![Info::default(); op.outputs.len()]),
@@ -400,14 +450,14 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
             };
             Some(vec![Info { shape, dtype: a.dtype.or(b.dtype), value: None }])
         }
-        "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Sqrt" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" | "Clip"
-        | "Softmax" | "LayerNormalization" | "Identity" => Some(vec![same(0)]),
+        "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Sqrt" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf"
+        | "Gelu" | "Clip" | "Softmax" | "LayerNormalization" | "Identity" => Some(vec![same(0)]),
         "QuantizeLinear" => {
             let zp = ins.get(2).cloned().flatten().and_then(|i| i.dtype).unwrap_or(2);
             Some(vec![Info { dtype: Some(zp), ..same(0) }])
         }
         "DequantizeLinear" => Some(vec![Info { dtype: Some(1), ..same(0) }]),
-        "Cast" => Some(vec![Info { dtype: Some(attrs.int_or("to", 1)? as i32), ..same(0) }]),
+        "Cast" => Some(vec![Info { dtype: Some(i32::try_from(attrs.int_or("to", 1)?).unwrap_or(-1)), ..same(0) }]),
         "Shape" => Some(vec![match same(0).known() {
             Some(s) => Info::of_value(Tensor::I64(
                 ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.iter().map(|&d| d as i64).collect())
@@ -448,7 +498,7 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
     let unknown = || Ok(vec![Info::default(); op.outputs.len()]);
     let soi = super::dispatch::soi_input_slots(&op.op_type, ins.len());
     let mut total = 0usize;
-    let mut vals: Vec<Option<Tensor>> = Vec::with_capacity(ins.len());
+    let mut vals: Vec<Option<Rc<Tensor>>> = Vec::with_capacity(ins.len());
     for (k, i) in ins.iter().enumerate() {
         let Some(i) = i else {
             vals.push(None);
@@ -466,9 +516,9 @@ fn dry_run(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<V
         if total > DRY_RUN_ELEMENTS {
             return unknown();
         }
-        vals.push(Some(zeros(i.dtype.unwrap_or(1), &shape)));
+        vals.push(Some(Rc::new(zeros(i.dtype.unwrap_or(1), &shape))));
     }
-    let refs: Vec<Option<&Tensor>> = vals.iter().map(Option::as_ref).collect();
+    let refs: Vec<Option<&Tensor>> = vals.iter().map(Option::as_deref).collect();
     let out = match ops::with_element_limit(DRY_RUN_ELEMENTS, || ops::run_op(&op.op_type, &refs, attrs)) {
         Err(GraphError::TooLarge(_)) => return unknown(),
         other => other?,
@@ -562,10 +612,11 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
             ),
         ));
     }
-    let group = usize::try_from(attrs.int_or("group", 1)?)
-        .ok()
-        .filter(|&g| g >= 1)
-        .ok_or_else(|| GraphError::attribute(&op.name, "group", "must be ≥ 1"))?;
+    let group = attrs.int_or("group", 1)?;
+    if group < 1 {
+        return Err(GraphError::attribute(&op.name, "group", "must be ≥ 1"));
+    }
+    let group = checked::to_usize(group, &op.name, "attribute 'group'")?;
     let (m, cg) = (ws[0], ws[1]);
     if m % group != 0 {
         return Err(GraphError::shape(
@@ -608,7 +659,17 @@ fn conv(graph: &BaseGraph, op: &Operation, attrs: &Attributes, ins: &[Option<Inf
     let spatial = ws.len() - 2;
     let kernel = if spatial == 1 { [1, ws[2]] } else { [ws[2], ws[3]] };
     let out = window(attrs, xs, kernel, false)?;
-    Ok(Info::of_shape([vec![xs[0], Some(m)], out].concat(), Some(1)))
+    let y = [vec![xs[0], Some(m)], out].concat();
+    check_cost(op, "multiply-adds", &y, &[cg, kernel[0], kernel[1]])?;
+    Ok(Info::of_shape(y, Some(1)))
+}
+
+/// The executor's per-op work bound ([`budget::check_cost`]) applied up front: `output` elements × `per_output`
+/// steps each, when the output shape is fully known, so a model that could not run is refused at load time.
+fn check_cost(op: &Operation, unit: &str, output: &[Option<usize>], per_output: &[usize]) -> Result<(), GraphError> {
+    let Some(out) = output.iter().copied().collect::<Option<Vec<usize>>>() else { return Ok(()) };
+    let steps = checked::product(&out).and_then(|n| n.checked_mul(checked::product(per_output)?));
+    budget::check_cost(&op.name, unit, steps)
 }
 
 /// Output spatial dims of a window op (unknown when an input spatial dim is).
@@ -643,14 +704,18 @@ fn pool(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Info
     let ks = attrs
         .ints("kernel_shape")?
         .ok_or_else(|| GraphError::attribute(&op.name, "kernel_shape", "required attribute is missing"))?;
-    let ks: Option<Vec<usize>> = ks.iter().map(|&k| usize::try_from(k).ok().filter(|&k| k >= 1)).collect();
+    // The kernel's own range, so a 2^32 extent is refused alike on wasm32 and natively.
+    let in_range = |k: i64| (1..=ops::MAX_WINDOW_PARAM).contains(&k).then(|| usize::try_from(k).ok()).flatten();
+    let ks: Option<Vec<usize>> = ks.iter().map(|&k| in_range(k)).collect();
     let ks = ks.filter(|k| k.len() == spatial).ok_or_else(|| {
         GraphError::attribute(&op.name, "kernel_shape", format!("expected {spatial} positive values"))
     })?;
     let kernel = if spatial == 1 { [1, ks[0]] } else { [ks[0], ks[1]] };
     let ceil = attrs.int_or("ceil_mode", 0)? != 0;
     let out = window(attrs, xs, kernel, ceil)?;
-    Ok(Info::of_shape([vec![xs[0], xs[1]], out].concat(), Some(1)))
+    let y = [vec![xs[0], xs[1]], out].concat();
+    check_cost(op, "window reads", &y, &kernel)?;
+    Ok(Info::of_shape(y, Some(1)))
 }
 
 /// Gemm: 2-D operands, inner dimension, C broadcast.
@@ -676,6 +741,9 @@ fn gemm(op: &Operation, attrs: &Attributes, ins: &[Option<Info>]) -> Result<Info
         ));
     }
     let y = vec![m, n];
+    if let Some(k) = k.or(k2) {
+        check_cost(op, "multiply-adds", &y, &[k])?;
+    }
     if let Some(c) = ins.get(2).and_then(Option::as_ref).and_then(|c| c.shape.clone()) {
         let full = broadcast(op, &y, &c)?;
         if full.len() != 2
@@ -716,6 +784,9 @@ fn matmul(op: &Operation, ins: &[Option<Info>]) -> Result<Info, GraphError> {
     }
     if b.len() > 1 {
         y.push(b2[rb - 1]);
+    }
+    if let Some(k) = a2[ra - 1].or(b2[rb - 2]) {
+        check_cost(op, "multiply-adds", &y, &[k])?;
     }
     Ok(Info::of_shape(y, Some(1)))
 }

@@ -93,6 +93,8 @@ impl QuantizedGraph {
                 ctx.quantize_op(id)?;
             }
         }
+        let bits = ctx.setting.bit_width.clone();
+        super::bit_width::apply(&mut ctx, &bits)?;
         Ok(ctx)
     }
 

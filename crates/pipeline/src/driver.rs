@@ -5,12 +5,13 @@
 use super::context::QuantizedGraph;
 use super::error::PipelineError;
 use super::passes::calibration::CalibrationData;
+use super::passes::training::{Flow, TrainingObserver, TrainingReport};
 use super::passes::{PassKind, PipelineStage};
 use super::record::Record;
 use super::setting::QuantizationSetting;
 use ppq_core::platform::TargetPlatform;
 use ppq_core::state::StateModel;
-use ppq_core::tqc::{QuantParams, Transition};
+use ppq_core::tqc::{QuantParams, TqcId, Transition};
 use ppq_graph::format::{FormatVersion, format_graph};
 use ppq_graph::import::import_onnx;
 use ppq_graph::{BaseGraph, Tensor};
@@ -52,11 +53,30 @@ pub struct Snapshot {
     pub scales: BTreeMap<String, Option<SnapshotScale>>,
 }
 
+/// A TQC whose own scale/offset a pass changed (the state may stay the same, as when LSQ trains a scale).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueChange {
+    /// The TQC.
+    pub tqc: TqcId,
+    /// Its label (PPQ `self` id).
+    pub label: String,
+    /// Its own scale/offset before the pass (None: not set yet).
+    pub before: Option<QuantParams>,
+    /// After the pass (None: cleared).
+    pub after: Option<QuantParams>,
+    /// The pass that changed it.
+    pub pass: String,
+}
+
 /// Everything that happened so far.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Trace {
     /// Every state change, tagged with its pass.
     pub transitions: Vec<Transition>,
+    /// Every scale/offset change, tagged with its pass.
+    pub value_changes: Vec<ValueChange>,
+    /// The report of every training pass that ran (blocks, losses, changed parameters), with its name.
+    pub training: Vec<(String, TrainingReport)>,
     /// `passes.json` entries, in order, the two `<before>` entries included.
     pub snapshots: Vec<Snapshot>,
 }
@@ -70,6 +90,10 @@ pub struct PassReport {
     pub implemented: bool,
     /// The transitions the pass logged.
     pub transitions: Vec<Transition>,
+    /// The scale/offset changes the pass made.
+    pub value_changes: Vec<ValueChange>,
+    /// A training pass's report (blocks, per-step losses, changed biases and weights).
+    pub training: Option<TrainingReport>,
     /// The snapshot after the pass.
     pub snapshot: Snapshot,
 }
@@ -159,19 +183,69 @@ impl Pipeline {
         calib: &CalibrationData,
         on_sample: &mut dyn FnMut(usize, usize),
     ) -> Result<PassReport, PipelineError> {
+        self.run_next_with(calib, on_sample, &mut |_| Flow::Continue)
+    }
+
+    /// [`Self::run_next_observed`], with `on_step` hearing every step of a training pass (BiasCorrectionPass,
+    /// LearnedStepSizePass: block, step, loss) and answering [`Flow::Cancel`] to stop it. A cancelled pass
+    /// leaves the graph as it was and the pipeline at the same position ([`PipelineError::Cancelled`]).
+    pub fn run_next_with(
+        &mut self,
+        calib: &CalibrationData,
+        on_sample: &mut dyn FnMut(usize, usize),
+        on_step: &mut TrainingObserver<'_>,
+    ) -> Result<PassReport, PipelineError> {
         let pass = *self.passes.get(self.next).ok_or(PipelineError::Finished)?;
+        let params_before = self.own_params();
         self.ctx.store.begin_pass(pass.name());
-        let result = pass.run_observed(&mut self.ctx, calib, on_sample);
+        let result = pass.run_with(&mut self.ctx, calib, on_sample, on_step);
         self.ctx.store.end_pass();
         let transitions = self.ctx.store.drain_transitions();
         self.trace.transitions.extend(transitions.iter().cloned());
-        result?;
+        let value_changes = self.value_changes(pass.name(), params_before);
+        self.trace.value_changes.extend(value_changes.iter().cloned());
+        let training = result?;
+        if let Some(t) = &training {
+            self.trace.training.push((pass.name().to_string(), t.clone()));
+        }
         let index = self.passes[..self.next].iter().filter(|p| p.stage() == pass.stage()).count() as i64;
         let snapshot = self.snapshot(pass.name(), pass.stage(), index);
         self.trace.snapshots.push(snapshot.clone());
         self.next += 1;
         self.push_quant_before_if_due();
-        Ok(PassReport { pass: pass.name(), implemented: pass.implemented(), transitions, snapshot })
+        Ok(PassReport {
+            pass: pass.name(),
+            implemented: pass.implemented(),
+            transitions,
+            value_changes,
+            training,
+            snapshot,
+        })
+    }
+
+    /// Every TQC's own scale/offset, by id.
+    fn own_params(&self) -> Vec<(TqcId, Option<QuantParams>)> {
+        let st = &self.ctx.store;
+        st.ids().filter_map(|id| st.get(id).ok().map(|t| (id, t.own_params().cloned()))).collect()
+    }
+
+    /// The TQCs whose own scale/offset differs from `before` (new TQCs count as changed from None).
+    fn value_changes(&self, pass: &str, before: Vec<(TqcId, Option<QuantParams>)>) -> Vec<ValueChange> {
+        let before: BTreeMap<TqcId, Option<QuantParams>> = before.into_iter().collect();
+        let mut out = Vec::new();
+        for (id, after) in self.own_params() {
+            let old = before.get(&id).cloned().flatten();
+            if old != after {
+                out.push(ValueChange {
+                    tqc: id,
+                    label: self.ctx.label(id),
+                    before: old,
+                    after,
+                    pass: pass.to_string(),
+                });
+            }
+        }
+        out
     }
 
     /// Runs every remaining pass.

@@ -39,6 +39,16 @@ pub enum PipelineError {
         /// What is wrong, naming the op or TQC.
         why: String,
     },
+    /// A training pass was cancelled by its progress observer; the graph is as it was before the pass.
+    #[error("{pass}: cancelled at block {block}, step {step}; the pass's changes were undone")]
+    Cancelled {
+        /// PPQ's pass name.
+        pass: &'static str,
+        /// The block being processed (1-based).
+        block: usize,
+        /// The step reached in that block.
+        step: usize,
+    },
     /// Every pass of the pipeline already ran.
     #[error("the pipeline has no pass left to run")]
     Finished,

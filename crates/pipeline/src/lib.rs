@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod baking_view;
+pub mod bit_width;
 pub mod context;
 pub mod driver;
 pub mod error;
@@ -19,9 +20,10 @@ pub mod tensor_stats;
 
 pub use analysis::{LayerError, OpSensitivity, OutputError, SensitivityReport, graphwise_error, sensitivity};
 pub use context::{QuantableOp, QuantizedGraph};
-pub use driver::{PassReport, Pipeline, Snapshot, SnapshotScale, Trace, format_version};
+pub use driver::{PassReport, Pipeline, Snapshot, SnapshotScale, Trace, ValueChange, format_version};
 pub use error::PipelineError;
 pub use passes::calibration::CalibrationData;
+pub use passes::training::{BlockOutcome, Flow, ParameterChange, TrainingProgress, TrainingReport};
 pub use passes::{PassKind, PipelineStage};
 pub use ppq_core::tqc::QuantizationVisibility;
 pub use quantizer::{InputInfo, OpAttrs, OpDesc, OpSpec, QuantizerKind, TqcSpec};

@@ -156,6 +156,103 @@ impl Default for WeightSplitSetting {
     }
 }
 
+/// `bias_correct_setting` (PPQ 0.6.6 `BiasCorrectionSetting`): the arguments of BiasCorrectionPass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BiasCorrectionSetting {
+    /// Op names whose blocks are corrected; empty = every block.
+    pub interested_layers: Vec<String>,
+    /// Maximum block depth (`block_size`, default 4).
+    pub block_size: usize,
+    /// `steps` (default 32). PPQ 0.6.6 stores it but its pass never reads it: every calibration batch is
+    /// used. Kept so a setting round-trips; the playground reads it the same way (not at all).
+    pub steps: usize,
+    /// Where PPQ caches block data ('executor', 'cpu', 'cuda'); informational here.
+    pub collecting_device: String,
+}
+
+impl Default for BiasCorrectionSetting {
+    fn default() -> Self {
+        Self { interested_layers: Vec::new(), block_size: 4, steps: 32, collecting_device: "executor".into() }
+    }
+}
+
+/// `lsq_optimization_setting` (PPQ 0.6.6 `LSQSetting`): the arguments of LearnedStepSizePass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LsqSetting {
+    /// Op names whose blocks are trained; empty = every block.
+    pub interested_layers: Vec<String>,
+    /// Adam's learning rate (`lr`, default 1e-5).
+    pub lr: f64,
+    /// Where PPQ caches block data (default 'cuda', which fails on a CPU-only PPQ: set 'cpu' there).
+    pub collecting_device: String,
+    /// Training steps per block (`steps`, default 500), one calibration batch per step, cycling.
+    pub steps: usize,
+    /// Whether scales train as well as parameters (`is_scale_trainable`, default true).
+    pub is_scale_trainable: bool,
+    /// Weight of the extra `MSE(W, Q(W))` term (`gamma`, default 0).
+    pub gamma: f64,
+    /// Maximum block depth (`block_size`, default 4).
+    pub block_size: usize,
+}
+
+impl Default for LsqSetting {
+    fn default() -> Self {
+        Self {
+            interested_layers: Vec::new(),
+            lr: 1e-5,
+            collecting_device: "cuda".into(),
+            steps: 500,
+            is_scale_trainable: true,
+            gamma: 0.0,
+            block_size: 4,
+        }
+    }
+}
+
+/// `blockwise_reconstruction_setting` (PPQ 0.6.6 `BlockwiseReconstructionSetting`): AdaroundPass arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockwiseReconstructionSetting {
+    /// Op names whose blocks are trained; empty = every block.
+    pub interested_layers: Vec<String>,
+    /// Whether scales train (default false).
+    pub is_scale_trainable: bool,
+    /// Learning rate (default 1e-3).
+    pub lr: f64,
+    /// Steps per block (default 5000).
+    pub steps: usize,
+    /// Regularisation weight (default 1.0).
+    pub gamma: f64,
+    /// Cache device (default 'cuda').
+    pub collecting_device: String,
+    /// Maximum block depth (default 4).
+    pub block_size: usize,
+}
+
+impl Default for BlockwiseReconstructionSetting {
+    fn default() -> Self {
+        Self {
+            interested_layers: Vec::new(),
+            is_scale_trainable: false,
+            lr: 1e-3,
+            steps: 5000,
+            gamma: 1.0,
+            collecting_device: "cuda".into(),
+            block_size: 4,
+        }
+    }
+}
+
+/// The playground's bit-width override: what PPQ users do by hand before the passes run
+/// (`cfg.num_of_bits = 4; cfg.quant_min = -8; cfg.quant_max = 7` on the quantizer's TQCs). Applied when the
+/// TQCs are created (see [`crate::bit_width`]); `None` keeps the quantizer's widths.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BitWidthSetting {
+    /// Bits of the weight TQCs (input 1 of Conv/ConvTranspose/Gemm/MatMul).
+    pub weight_bits: Option<u32>,
+    /// Bits of every non-parameter TQC of a quantable op (activations).
+    pub activation_bits: Option<u32>,
+}
+
 /// PPQ's `QuantizationSetting`, plus the playground's `state_model` and `quirks` switches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantizationSetting {
@@ -194,12 +291,24 @@ pub struct QuantizationSetting {
     pub align_quantization: bool,
     /// Its arguments.
     pub quantize_alignment_setting: AlignmentSetting,
-    /// BiasCorrectionPass (present, off).
+    /// BiasCorrectionPass (after PassiveParameterQuantizePass).
     pub bias_correct: bool,
-    /// LearnedStepSizePass (present, off).
+    /// Its arguments.
+    #[serde(default)]
+    pub bias_correct_setting: BiasCorrectionSetting,
+    /// LearnedStepSizePass, followed by a second PassiveParameterQuantizePass, as PPQ orders them.
     pub lsq_optimization: bool,
-    /// AdaroundPass (present, off).
+    /// Its arguments.
+    #[serde(default)]
+    pub lsq_optimization_setting: LsqSetting,
+    /// AdaroundPass (present, off; not implemented).
     pub blockwise_reconstruction: bool,
+    /// Its arguments.
+    #[serde(default)]
+    pub blockwise_reconstruction_setting: BlockwiseReconstructionSetting,
+    /// The playground's bit-width override (e.g. 4-bit weights), applied to the quantizer's TQCs.
+    #[serde(default)]
+    pub bit_width: BitWidthSetting,
     /// ExtensionPass (present, off).
     pub extension: bool,
 }
@@ -238,8 +347,12 @@ impl Default for QuantizationSetting {
                 force_overlap: true,
             },
             bias_correct: false,
+            bias_correct_setting: BiasCorrectionSetting::default(),
             lsq_optimization: false,
+            lsq_optimization_setting: LsqSetting::default(),
             blockwise_reconstruction: false,
+            blockwise_reconstruction_setting: BlockwiseReconstructionSetting::default(),
+            bit_width: BitWidthSetting::default(),
             extension: false,
         }
     }
@@ -313,6 +426,7 @@ impl QuantizationSetting {
                 )));
             }
         }
+        self.validate_training()?;
         let observers = [
             ("quantize_parameter_setting.calib_algorithm", &self.quantize_parameter_setting.calib_algorithm),
             ("quantize_activation_setting.calib_algorithm", &self.quantize_activation_setting.calib_algorithm),
@@ -325,6 +439,37 @@ impl QuantizationSetting {
                     "{field} = '{name}' is not a known observer ({})",
                     KNOWN_OBSERVERS.join(", ")
                 )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl QuantizationSetting {
+    /// Checks the training passes' arguments and the bit-width override: block sizes ≥ 1, a finite
+    /// positive learning rate, a finite non-negative gamma, bit widths in 2..=16.
+    fn validate_training(&self) -> Result<(), PipelineError> {
+        let bad = |m: String| Err(PipelineError::InvalidSetting(m));
+        if self.bias_correct_setting.block_size == 0 {
+            return bad("bias_correct_setting.block_size must be at least 1".into());
+        }
+        let l = &self.lsq_optimization_setting;
+        if l.block_size == 0 {
+            return bad("lsq_optimization_setting.block_size must be at least 1".into());
+        }
+        if !(l.lr.is_finite() && l.lr > 0.0) {
+            return bad(format!("lsq_optimization_setting.lr = {} must be a finite positive number", l.lr));
+        }
+        if !(l.gamma.is_finite() && l.gamma >= 0.0) {
+            return bad(format!("lsq_optimization_setting.gamma = {} must be finite and non-negative", l.gamma));
+        }
+        for (field, bits) in
+            [("weight_bits", self.bit_width.weight_bits), ("activation_bits", self.bit_width.activation_bits)]
+        {
+            if let Some(b) = bits
+                && !(2..=16).contains(&b)
+            {
+                return bad(format!("bit_width.{field} = {b}, expected 2..=16"));
             }
         }
         Ok(())
@@ -370,6 +515,32 @@ mod tests {
         let mut s = QuantizationSetting::default();
         s.quantize_activation_setting.calib_algorithm = Some("magic".into());
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn training_settings_are_ppq_066_defaults_and_checked() {
+        let s = QuantizationSetting::default();
+        assert_eq!(s.bias_correct_setting.block_size, 4);
+        assert_eq!(s.bias_correct_setting.steps, 32);
+        assert_eq!(s.lsq_optimization_setting.steps, 500);
+        assert_eq!(s.lsq_optimization_setting.lr, 1e-5);
+        assert!(s.lsq_optimization_setting.is_scale_trainable);
+        assert_eq!(s.blockwise_reconstruction_setting.steps, 5000);
+        let mut s = QuantizationSetting::default();
+        s.lsq_optimization_setting.block_size = 0;
+        assert!(s.validate().unwrap_err().to_string().contains("block_size"));
+        let mut s = QuantizationSetting::default();
+        s.lsq_optimization_setting.lr = f64::NAN;
+        assert!(s.validate().unwrap_err().to_string().contains("lr"));
+        let mut s = QuantizationSetting::default();
+        s.bit_width.weight_bits = Some(1);
+        assert!(s.validate().unwrap_err().to_string().contains("weight_bits"));
+        // a setting saved before the training fields existed still loads
+        let mut j: serde_json::Value = serde_json::to_value(QuantizationSetting::default()).unwrap();
+        for k in ["bias_correct_setting", "lsq_optimization_setting", "blockwise_reconstruction_setting", "bit_width"] {
+            j.as_object_mut().unwrap().remove(k);
+        }
+        assert_eq!(serde_json::from_value::<QuantizationSetting>(j).unwrap(), QuantizationSetting::default());
     }
 
     #[test]

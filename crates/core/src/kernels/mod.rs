@@ -14,6 +14,7 @@
 
 mod gemm;
 mod int;
+mod lsq;
 mod params;
 mod scalar;
 mod simd;
@@ -24,6 +25,7 @@ mod x86;
 
 pub use gemm::Gemm;
 pub use int::{QuantizedInts, quantize_to_int};
+pub use lsq::{FakeQuantGrad, fake_quant_backward};
 pub use params::LinearQuantParams;
 pub(crate) use params::{Layout, channel_layout};
 pub(crate) use scalar::for_each_block;

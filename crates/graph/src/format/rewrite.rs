@@ -2,7 +2,7 @@
 //! attribute-to-input upgrades of old Slice, Clip, Pad and Resize (spec §13.2.2, steps 1, 3, 8–11).
 
 use crate::ir::{BaseGraph, OpId, VarId};
-use crate::{GraphError, Tensor};
+use crate::{GraphError, Tensor, budget};
 use ndarray::{ArrayD, IxDyn};
 
 /// Appends `var` as the last input of `op`, keeping the links consistent.
@@ -50,6 +50,10 @@ pub fn format_parameter(graph: &mut BaseGraph) -> Result<(), GraphError> {
             continue;
         }
         let (value, dests) = (var.value.clone(), var.dest_ops.clone());
+        // One copy per consumer: a 1 MiB weight listed 50,000 times would be 50 GB of copies.
+        let copies = value.as_ref().map_or(0, budget::nbytes).checked_mul(dests.len() as u64);
+        let what = format!("{} copies of parameter '{}'", dests.len(), var.name);
+        budget::check_alloc(&graph.op(dests[0]).name, &what, copies)?;
         for op in dests {
             let copy = graph.create_variable(None, value.clone(), true)?;
             if let Some(slot) = graph.op_mut(op).inputs.iter_mut().find(|s| **s == v) {

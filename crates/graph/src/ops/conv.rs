@@ -1,7 +1,7 @@
 //! Conv (im2col + sgemm, or the input itself as the column matrix for 1×1 stride-1 kernels) and ConvTranspose
 //! (sgemm + col2im). 1-D ops are lifted to 2-D with a unit height, so one kernel serves both.
 
-use super::{Attributes, GraphError, MAX_WINDOW_PARAM, Tensor, element_count, f32_input, opt_input};
+use super::{Attributes, GraphError, MAX_WINDOW_PARAM, Tensor, budget, checked, element_count, f32_input, opt_input};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, Array3, ArrayD, ArrayView2, Axis, IxDyn, s};
 use ppq_core::kernels::Gemm;
@@ -68,8 +68,15 @@ pub(super) fn window(
         "SAME_UPPER" | "SAME_LOWER" => {
             for (i, &len) in input.iter().enumerate() {
                 let out = len.div_ceil(w.s[i]);
-                let span = (w.k[i] - 1) * w.d[i] + 1;
-                let total = ((out.saturating_sub(1)) * w.s[i] + span).saturating_sub(len);
+                // In u64: kernel × dilation (each up to 2^20) overflows a 32-bit usize.
+                let total = checked::product(&[out.saturating_sub(1), w.s[i]])
+                    .and_then(|a| a.checked_add(span(&w, i)))
+                    .map(|a| a.saturating_sub(len as u64))
+                    .filter(|&t| t <= checked::MAX_USER_SIZE as u64)
+                    .and_then(|t| usize::try_from(t).ok())
+                    .ok_or_else(|| {
+                        GraphError::attribute(&attrs.op, "auto_pad", "the padding it implies is too large")
+                    })?;
                 let small = total / 2;
                 (w.pb[i], w.pe[i]) =
                     if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
@@ -82,21 +89,28 @@ pub(super) fn window(
 
 /// Output length of one axis (floor or, for pools, ceil mode), or an error when the window does not fit.
 pub(super) fn out_len(w: &Window, i: usize, input: usize, ceil: bool, attrs: &Attributes) -> Result<usize, GraphError> {
-    let padded = input + w.pb[i] + w.pe[i];
-    let span = (w.k[i] - 1) * w.d[i] + 1;
+    let padded = input as u64 + w.pb[i] as u64 + w.pe[i] as u64;
+    let span = span(w, i);
     if padded < span {
         return Err(GraphError::shape(
             &attrs.op,
             format!("kernel extent {span} is larger than the padded input {padded} on spatial axis {i}"),
         ));
     }
-    let steps = padded - span;
+    // span ≤ padded, so the window arithmetic below (and in the kernels) fits a 32-bit usize too
+    let steps = usize::try_from(padded - span)
+        .map_err(|_| GraphError::shape(&attrs.op, format!("padded input {padded} on spatial axis {i} is too large")))?;
     let mut out = if ceil { steps.div_ceil(w.s[i]) + 1 } else { steps / w.s[i] + 1 };
     // A window that would start entirely in the end padding is dropped (ceil mode only).
     if ceil && (out - 1) * w.s[i] >= input + w.pb[i] {
         out -= 1;
     }
     Ok(out)
+}
+
+/// The extent `(k − 1)·d + 1` of the window on axis `i`, in u64 (k and d are each up to 2^20).
+fn span(w: &Window, i: usize) -> u64 {
+    (w.k[i] as u64 - 1) * w.d[i] as u64 + 1
 }
 
 /// Checks X/W ranks (3 or 4) and returns the spatial rank.
@@ -181,7 +195,7 @@ fn groups(attrs: &Attributes, what: &[(usize, &str)]) -> Result<usize, GraphErro
     if g < 1 {
         return Err(GraphError::attribute(&attrs.op, "group", format!("must be ≥ 1, got {g}")));
     }
-    let g = g as usize;
+    let g = checked::to_usize(g, &attrs.op, "attribute 'group'")?;
     for &(n, name) in what {
         if n % g != 0 {
             return Err(GraphError::shape(&attrs.op, format!("{name} = {n} is not divisible by group = {g}")));
@@ -215,6 +229,7 @@ pub(super) fn conv(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
     let w = window(attrs, n, kernel, [ih, iw], true)?;
     let (oh, ow) = (out_len(&w, 0, ih, false, attrs)?, out_len(&w, 1, iw, false, attrs)?);
     element_count(&[batch, m, oh, ow], attrs)?;
+    budget::check_cost(&attrs.op, "multiply-adds", checked::product(&[batch, m, oh, ow, cg, kernel[0], kernel[1]]))?;
     let bias = bias(inputs, m, attrs)?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
@@ -378,26 +393,43 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         return Err(GraphError::shape(&attrs.op, format!("X has {c} channels but W has {wc} input channels")));
     }
     let g = groups(attrs, &[(c, "input channels")])?;
-    let (cg, m) = (c / g, mg * g);
+    // g ≤ c, but mg·g can still overflow a 32-bit usize
+    let m = mg.checked_mul(g).ok_or_else(|| {
+        GraphError::TooLarge(format!("op '{}': {mg} output channels × {g} groups overflow", attrs.op))
+    })?;
+    let cg = c / g;
     let kernel = lift(wt.shape());
     let [ih, iw] = lift(x.shape());
     let mut attrs_np = attrs.clone();
     attrs_np.values.remove("auto_pad");
     let mut w = window(&attrs_np, n, kernel, [ih, iw], true)?;
     let op = pos_ints_or_zero(attrs, "output_padding", n)?;
-    let full = |i: usize, inp: usize| w.s[i] * (inp.max(1) - 1) + op[i] + (w.k[i] - 1) * w.d[i] + 1;
+    // In u64: stride × input overflows a 32-bit usize long before the element limit refuses the output.
+    let overflow = || GraphError::TooLarge(format!("op '{}': the transposed output size overflows", attrs.op));
+    let full = |i: usize, inp: usize| -> Result<usize, GraphError> {
+        let v = checked::product(&[w.s[i], inp.max(1) - 1])
+            .and_then(|a| a.checked_add(checked::product(&[w.k[i] - 1, w.d[i]])? + 1))
+            .and_then(|a| a.checked_add(u64::try_from(op[i]).ok()?))
+            .filter(|&v| v <= checked::MAX_USER_SIZE as u64)
+            .ok_or_else(overflow)?;
+        usize::try_from(v).map_err(|_| overflow())
+    };
     let auto_pad = attrs.string_or("auto_pad", "NOTSET")?;
     let target: Option<[usize; 2]> = match attrs.ints("output_shape")? {
         Some(os) if os.len() == n && os.iter().all(|&v| v > 0) => {
-            Some(if n == 1 { [1, os[0] as usize] } else { [os[0] as usize, os[1] as usize] })
+            let os = checked::to_usizes(&os, &attrs.op, "attribute 'output_shape'")?;
+            Some(if n == 1 { [1, os[0]] } else { [os[0], os[1]] })
         }
         Some(os) => return Err(GraphError::attribute(&attrs.op, "output_shape", format!("invalid {os:?}"))),
-        None if auto_pad.starts_with("SAME") => Some([ih * w.s[0], iw * w.s[1]]),
+        None if auto_pad.starts_with("SAME") => {
+            let same = |i: usize, inp: usize| inp.checked_mul(w.s[i]).ok_or_else(overflow);
+            Some([same(0, ih)?, same(1, iw)?])
+        }
         None => None,
     };
     if let Some(t) = target {
         for (i, inp) in [ih, iw].into_iter().enumerate() {
-            let total = full(i, inp).checked_sub(t[i]).ok_or_else(|| {
+            let total = full(i, inp)?.checked_sub(t[i]).ok_or_else(|| {
                 GraphError::attribute(&attrs.op, "output_shape", "larger than the full transposed output")
             })?;
             let half = total / 2;
@@ -406,18 +438,19 @@ pub(super) fn conv_transpose(inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
     }
     let mut osz = [0usize; 2];
     for (i, inp) in [ih, iw].into_iter().enumerate() {
-        osz[i] = full(i, inp)
+        osz[i] = full(i, inp)?
             .checked_sub(w.pb[i] + w.pe[i])
             .filter(|&v| v > 0)
             .ok_or_else(|| GraphError::shape(&attrs.op, "pads remove the whole output"))?;
     }
     let [oh, ow] = osz;
     element_count(&[batch, m, oh, ow], attrs)?;
+    let [kh, kw] = kernel;
+    budget::check_cost(&attrs.op, "multiply-adds", checked::product(&[batch, c, ih, iw, mg, kh, kw]))?;
     let bias = bias(inputs, m, attrs)?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
     let wt = wt.as_standard_layout();
-    let [kh, kw] = kernel;
     let w2 = wt.to_shape((c, mg * kh * kw)).map_err(|_| GraphError::shape(&attrs.op, "weights are not contiguous"))?;
     let mut y = Array3::<f32>::zeros((batch, m, oh * ow));
     element_count(&[mg * kh * kw, ih * iw], attrs)?;

@@ -42,13 +42,8 @@ pub(super) fn binary(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attribut
             "Add" => zip_broadcast(a, b, attrs, |x, y| x + y)?,
             "Sub" => zip_broadcast(a, b, attrs, |x, y| x - y)?,
             "Mul" => zip_broadcast(a, b, attrs, |x, y| x * y)?,
-            // torch squares exactly for an exponent of 2 (the LayerNorm variance of torch exports)
-            "Pow" => zip_broadcast(a, b, attrs, |x, y| if y == 2.0 { x * x } else { x.powf(y) })?,
             _ => zip_broadcast(a, b, attrs, |x, y| x / y)?,
         }),
-        (_, _) if op_type == "Pow" => {
-            return Err(GraphError::shape(&attrs.op, format!("Pow needs float32 inputs, got {}", a.dtype_name())));
-        }
         (Tensor::I64(a), Tensor::I64(b)) => int_binary!(a, b, op_type, attrs, I64),
         (Tensor::I32(a), Tensor::I32(b)) => int_binary!(a, b, op_type, attrs, I32),
         _ => {
@@ -105,9 +100,6 @@ pub(super) fn unary(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attribute
         "Relu" => x.mapv(|v| v.max(0.0)),
         "Sigmoid" => x.mapv(|v| 1.0 / (1.0 + (-v).exp())),
         "Tanh" => x.mapv(f32::tanh),
-        // log(exp(x) + 1) in float32, the formula PPQ's executor uses (it overflows to inf as PPQ's does)
-        "Sqrt" => x.mapv(f32::sqrt),
-        "Softplus" => x.mapv(|v| (v.exp() + 1.0).ln()),
         "LeakyRelu" => {
             let alpha = attrs.float_or("alpha", 0.01)?;
             x.mapv(|v| if v < 0.0 { alpha * v } else { v })

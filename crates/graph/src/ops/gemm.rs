@@ -1,6 +1,6 @@
 //! Gemm and MatMul on ndarray's `general_mat_mul` (matrixmultiply's sgemm, simd128 on wasm).
 
-use super::{Attributes, GraphError, Tensor, broadcast_shapes, f32_input, opt_input};
+use super::{Attributes, GraphError, Tensor, broadcast_shapes, budget, checked, f32_input, opt_input};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix2, IxDyn};
 
@@ -28,6 +28,7 @@ pub(super) fn gemm(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ten
         ));
     }
     super::element_count(&[m, n], attrs)?;
+    budget::check_cost(&attrs.op, "multiply-adds", checked::product(&[m, n, k]))?;
     let mut y = Array2::<f32>::zeros((m, n));
     let mut c_beta = 0.0;
     if let Some(c) = opt_input(inputs, 2) {
@@ -65,7 +66,16 @@ pub(super) fn matmul(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
         ));
     }
     let batch = broadcast_shapes(&a.shape()[..ra - 2], &b.shape()[..rb - 2], attrs)?;
-    super::element_count(&[batch.iter().product(), m, n], attrs)?;
+    let count = super::element_count(&batch, attrs)?;
+    super::element_count(&[count, m, n], attrs)?;
+    budget::check_cost(&attrs.op, "multiply-adds", checked::product(&[count, m, n, k]))?;
+    // A broadcast operand is copied to (count, m, k) / (count, k, n) below: bound those copies too.
+    if a.shape()[..ra - 2].iter().product::<usize>() != count {
+        super::element_count(&[count, m, k], attrs)?;
+    }
+    if b.shape()[..rb - 2].iter().product::<usize>() != count {
+        super::element_count(&[count, k, n], attrs)?;
+    }
     let mut a_full = batch.clone();
     a_full.extend([m, k]);
     let mut b_full = batch.clone();
@@ -73,7 +83,6 @@ pub(super) fn matmul(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
     let bad = || GraphError::shape(&attrs.op, "batch dimensions do not broadcast");
     let ab = a.broadcast(IxDyn(&a_full)).ok_or_else(bad)?;
     let bb = b.broadcast(IxDyn(&b_full)).ok_or_else(bad)?;
-    let count: usize = batch.iter().product();
     let a3 = ab.to_shape((count, m, k)).map_err(|_| bad())?;
     let b3 = bb.to_shape((count, k, n)).map_err(|_| bad())?;
     let mut out = ndarray::Array3::<f32>::zeros((count, m, n));

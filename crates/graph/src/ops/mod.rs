@@ -5,76 +5,172 @@
 //! Every kernel checks shapes, dtypes and attributes and reports problems as a [`GraphError`] naming the op
 //! (`attrs.op`), because the models come from users: no kernel may panic on a malformed model.
 
+pub mod backward;
+mod cast;
 mod conv;
 mod elementwise;
 mod gemm;
+mod indexing;
 mod norm;
+mod norm_extra;
+mod numeric;
 mod pool;
 mod quant;
 mod reduce;
 mod resize;
 mod shape;
 mod slicing;
+mod softmax;
+mod unary;
 
-use super::{Attributes, GraphError, Tensor};
+/// A value declared float16/bfloat16 (a graph output of such a model), rounded to that format: the f32 the
+/// executor computes is what the model would store after its final rounding.
+pub(crate) fn round_to_declared(dtype: Option<i32>, t: Tensor) -> Tensor {
+    match (dtype, t) {
+        (Some(10), Tensor::F32(a)) => Tensor::F32(a.mapv(|v| half::f16::from_f32(v).to_f32())),
+        (Some(16), Tensor::F32(a)) => Tensor::F32(a.mapv(|v| half::bf16::from_f32(v).to_f32())),
+        (_, t) => t,
+    }
+}
+
+/// The element type code a declared ONNX type is stored as here (float16/bfloat16/float64 → float32).
+pub(crate) fn storage_code(code: i32) -> i32 {
+    if matches!(code, 10 | 11 | 16) { 1 } else { code }
+}
+
+use super::{Attributes, GraphError, Tensor, budget, checked};
 use ndarray::ArrayD;
 use std::cell::Cell;
 
 /// The ONNX op types [`run_op`] implements (default domain), sorted.
 const SUPPORTED: &[&str] = &[
+    "Abs",
+    "Acos",
+    "Acosh",
     "Add",
+    "And",
+    "ArgMax",
+    "ArgMin",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atanh",
     "AveragePool",
     "BatchNormalization",
+    "BitShift",
     "Cast",
+    "CastLike",
+    "Ceil",
+    "Celu",
     "Clip",
     "Concat",
     "Constant",
     "ConstantOfShape",
     "Conv",
     "ConvTranspose",
+    "Cos",
+    "Cosh",
+    "CumSum",
+    "DepthToSpace",
     "DequantizeLinear",
     "Div",
     "Dropout",
+    "Elu",
+    "Equal",
     "Erf",
+    "Exp",
     "Expand",
+    "EyeLike",
     "Flatten",
+    "Floor",
     "Gather",
+    "GatherElements",
+    "GatherND",
     "Gelu",
     "Gemm",
     "GlobalAveragePool",
     "GlobalMaxPool",
+    "Greater",
+    "GreaterOrEqual",
+    "GroupNormalization",
     "HardSigmoid",
     "HardSwish",
+    "Hardmax",
     "Identity",
+    "InstanceNormalization",
+    "IsInf",
+    "IsNaN",
+    "LRN",
     "LayerNormalization",
     "LeakyRelu",
+    "Less",
+    "LessOrEqual",
+    "Log",
+    "LogSoftmax",
+    "LpNormalization",
     "MatMul",
+    "Max",
     "MaxPool",
+    "Mean",
+    "Min",
+    "Mish",
+    "Mod",
     "Mul",
+    "Neg",
+    "Not",
+    "OneHot",
+    "Or",
     "PRelu",
     "Pad",
     "Pow",
     "QuantizeLinear",
+    "Range",
+    "Reciprocal",
+    "ReduceL1",
+    "ReduceL2",
+    "ReduceLogSum",
+    "ReduceLogSumExp",
     "ReduceMax",
     "ReduceMean",
     "ReduceMin",
+    "ReduceProd",
     "ReduceSum",
+    "ReduceSumSquare",
     "Relu",
     "Reshape",
     "Resize",
+    "Round",
+    "Scatter",
+    "ScatterElements",
+    "ScatterND",
+    "Selu",
     "Shape",
+    "Shrink",
     "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sinh",
+    "Size",
     "Slice",
     "Softmax",
     "Softplus",
+    "Softsign",
+    "SpaceToDepth",
     "Split",
     "Sqrt",
     "Squeeze",
     "Sub",
     "Sum",
+    "Tan",
     "Tanh",
+    "ThresholdedRelu",
+    "Tile",
+    "TopK",
     "Transpose",
+    "Trilu",
     "Unsqueeze",
+    "Where",
+    "Xor",
 ];
 
 /// The op types [`run_op`] can execute, so a front end can list a model's unsupported ops up front
@@ -93,8 +189,33 @@ pub fn supported_ops() -> &'static [&'static str] {
 pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
     let one = |t: Tensor| Ok(vec![t]);
     match op_type {
-        "Add" | "Sub" | "Mul" | "Div" | "Pow" => one(elementwise::binary(op_type, inputs, attrs)?),
-        "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Sqrt" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" => {
+        "Add" | "Sub" | "Mul" | "Div" => match (input(inputs, 0, attrs)?, input(inputs, 1, attrs)?) {
+            (a @ (Tensor::F32(_) | Tensor::I64(_) | Tensor::I32(_)), b) if a.onnx_dtype() == b.onnx_dtype() => {
+                one(elementwise::binary(op_type, inputs, attrs)?)
+            }
+            (a, b) => one(numeric::binary(op_type, a, b, attrs)?),
+        },
+        "Mod" => one(numeric::binary(op_type, input(inputs, 0, attrs)?, input(inputs, 1, attrs)?, attrs)?),
+        "Max" | "Min" | "Mean" => one(numeric::variadic(op_type, inputs, attrs)?),
+        "Pow" => one(numeric::pow(inputs, attrs)?),
+        "Equal" | "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" => {
+            one(numeric::compare(op_type, inputs, attrs)?)
+        }
+        "And" | "Or" | "Xor" | "Not" => one(numeric::logical(op_type, inputs, attrs)?),
+        "Where" => one(numeric::where_op(inputs, attrs)?),
+        "Abs" | "Neg" | "Sign" => one(numeric::signed_unary(op_type, input(inputs, 0, attrs)?, attrs)?),
+        "BitShift" => one(numeric::bit_shift(inputs, attrs)?),
+        "Range" => one(numeric::range(inputs, attrs)?),
+        "Shrink" => one(unary::shrink(inputs, attrs)?),
+        "IsNaN" | "IsInf" => one(unary::float_predicate(op_type, inputs, attrs)?),
+        t if unary::OPS.contains(&t) => one(unary::unary(op_type, inputs, attrs)?),
+        "CastLike" => one(cast::cast_like(inputs, attrs)?),
+        "Size" => {
+            let n = i64::try_from(input(inputs, 0, attrs)?.len())
+                .map_err(|_| GraphError::shape(&attrs.op, "too many elements"))?;
+            one(Tensor::I64(ndarray::arr0(n).into_dyn()))
+        }
+        "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" => {
             one(elementwise::unary(op_type, inputs, attrs)?)
         }
         "Clip" => one(elementwise::clip(inputs, attrs)?),
@@ -103,8 +224,24 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "ConvTranspose" => one(conv::conv_transpose(inputs, attrs)?),
         "Gemm" => one(gemm::gemm(inputs, attrs)?),
         "MatMul" => one(gemm::matmul(inputs, attrs)?),
-        "Softmax" => one(norm::softmax(inputs, attrs)?),
-        "LayerNormalization" => one(norm::layer_norm(inputs, attrs)?),
+        "Softmax" | "LogSoftmax" | "Hardmax" => one(softmax::softmax_family(op_type, inputs, attrs)?),
+        "LayerNormalization" => norm::layer_norm(inputs, attrs),
+        "InstanceNormalization" => one(norm_extra::instance_norm(inputs, attrs)?),
+        "GroupNormalization" => one(norm_extra::group_norm(inputs, attrs)?),
+        "LpNormalization" => one(norm_extra::lp_norm(inputs, attrs)?),
+        "LRN" => one(norm_extra::lrn(inputs, attrs)?),
+        "SpaceToDepth" | "DepthToSpace" => one(norm_extra::space_depth(op_type, inputs, attrs)?),
+        "ArgMax" | "ArgMin" => one(indexing::arg_extreme(op_type, inputs, attrs)?),
+        "TopK" => indexing::top_k(inputs, attrs),
+        "GatherElements" => one(indexing::gather_elements(inputs, attrs)?),
+        "GatherND" => one(indexing::gather_nd(inputs, attrs)?),
+        "ScatterElements" | "Scatter" => one(indexing::scatter_elements(inputs, attrs)?),
+        "ScatterND" => one(indexing::scatter_nd(inputs, attrs)?),
+        "Trilu" => one(indexing::trilu(inputs, attrs)?),
+        "EyeLike" => one(indexing::eye_like(inputs, attrs)?),
+        "Tile" => one(indexing::tile(inputs, attrs)?),
+        "OneHot" => one(indexing::one_hot(inputs, attrs)?),
+        "CumSum" => one(indexing::cum_sum(inputs, attrs)?),
         "BatchNormalization" => one(norm::batch_norm(inputs, attrs)?),
         "MaxPool" | "AveragePool" => one(pool::pool(op_type == "MaxPool", inputs, attrs)?),
         "GlobalAveragePool" | "GlobalMaxPool" => one(pool::global_pool(op_type == "GlobalMaxPool", inputs, attrs)?),
@@ -124,16 +261,8 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
             Ok(vec![x, mask])
         }
         // Sum of n inputs with broadcasting, folded pairwise like Add
-        "Sum" => {
-            let first = input(inputs, 0, attrs)?.clone();
-            let mut acc = first;
-            for k in 1..inputs.len() {
-                let next = input(inputs, k, attrs)?;
-                acc = elementwise::binary("Add", &[Some(&acc), Some(next)], attrs)?;
-            }
-            one(acc)
-        }
-        "Cast" => one(shape::cast(inputs, attrs)?),
+        "Sum" => one(numeric::variadic(op_type, inputs, attrs)?),
+        "Cast" => one(cast::cast(inputs, attrs)?),
         "Expand" => one(shape::expand(inputs, attrs)?),
         "Concat" => one(slicing::concat(inputs, attrs)?),
         "Split" => slicing::split(inputs, attrs),
@@ -141,7 +270,7 @@ pub fn run_op(op_type: &str, inputs: &[Option<&Tensor>], attrs: &Attributes) -> 
         "Gather" => one(slicing::gather(inputs, attrs)?),
         "Pad" => one(slicing::pad(inputs, attrs)?),
         "Resize" => one(resize::resize(inputs, attrs)?),
-        "ReduceMean" | "ReduceMax" | "ReduceSum" | "ReduceMin" => one(reduce::reduce(op_type, inputs, attrs)?),
+        t if reduce::OPS.contains(&t) => one(reduce::reduce(op_type, inputs, attrs)?),
         "QuantizeLinear" => one(quant::quantize(inputs, attrs)?),
         "DequantizeLinear" => one(quant::dequantize(inputs, attrs)?),
         _ => Err(GraphError::UnsupportedOp { op: attrs.op.clone(), op_type: op_type.to_string() }),
@@ -159,6 +288,10 @@ macro_rules! map_any {
             Tensor::I8($a) => Tensor::I8($body),
             Tensor::U8($a) => Tensor::U8($body),
             Tensor::Bool($a) => Tensor::Bool($body),
+            Tensor::I16($a) => Tensor::I16($body),
+            Tensor::U16($a) => Tensor::U16($body),
+            Tensor::U32($a) => Tensor::U32($body),
+            Tensor::U64($a) => Tensor::U64($body),
         }
     };
 }
@@ -185,10 +318,10 @@ fn f32_input<'a>(inputs: &[Option<&'a Tensor>], i: usize, attrs: &Attributes) ->
 
 /// Resolves a possibly negative `axis` against `rank` (ONNX counts negative axes from the back).
 fn norm_axis(axis: i64, rank: usize, attrs: &Attributes) -> Result<usize, GraphError> {
-    let r = rank as i64;
-    let a = if axis < 0 { axis + r } else { axis };
+    let r = i64::try_from(rank).unwrap_or(i64::MAX);
+    let a = if axis < 0 { axis.saturating_add(r) } else { axis };
     if (0..r).contains(&a) {
-        Ok(a as usize)
+        usize::try_from(a).map_err(|_| GraphError::shape(&attrs.op, format!("axis {axis} is out of range")))
     } else {
         Err(GraphError::shape(&attrs.op, format!("axis {axis} is out of range for rank {rank}")))
     }
@@ -223,16 +356,20 @@ fn broadcast_shapes(a: &[usize], b: &[usize], attrs: &Attributes) -> Result<Vec<
 const MAX_ELEMENTS: usize = 1 << 28;
 
 /// Largest stride, dilation, pad or kernel extent accepted, so window arithmetic cannot overflow.
-const MAX_WINDOW_PARAM: i64 = 1 << 20;
+pub(crate) const MAX_WINDOW_PARAM: i64 = 1 << 20;
 
-/// The element count of `shape`, or [`GraphError::TooLarge`] when it exceeds [`MAX_ELEMENTS`]. Zero dims do not
-/// hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow, e.g. `[0, 2^40, 2^40]`.
+/// The element count of an output of `shape` about to be allocated, or [`GraphError::TooLarge`] when it exceeds
+/// [`MAX_ELEMENTS`] or the run's memory budget ([`budget::check_alloc`], at [`budget::ELEMENT_BYTES`] per
+/// element). Zero dims do not hide the others: ndarray refuses (panics on) shapes whose non-zero axes overflow,
+/// e.g. `[0, 2^40, 2^40]`.
 fn element_count(shape: &[usize], attrs: &Attributes) -> Result<usize, GraphError> {
-    let limit = ELEMENT_LIMIT.with(Cell::get);
-    let fits = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= limit)).is_some();
-    if !fits {
+    let limit = ELEMENT_LIMIT.with(Cell::get) as u64;
+    if checked::nonzero_product(shape).is_none_or(|n| n > limit) {
         return Err(GraphError::TooLarge(format!("op '{}': output shape {shape:?} is too large", attrs.op)));
     }
+    let n = checked::product(shape).unwrap_or(u64::MAX);
+    budget::check_alloc(&attrs.op, &format!("output {shape:?}"), n.checked_mul(budget::ELEMENT_BYTES))?;
+    // n ≤ MAX_ELEMENTS, which fits usize on every target
     Ok(shape.iter().product())
 }
 
@@ -253,17 +390,19 @@ pub(crate) fn with_element_limit<T>(limit: usize, f: impl FnOnce() -> T) -> T {
 /// True when the product of the non-zero dims of `shape` is at most [`MAX_ELEMENTS`] — the check to make before
 /// any ndarray allocation from user-derived dims.
 pub fn shape_fits(shape: &[usize]) -> bool {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).filter(|&n| n <= MAX_ELEMENTS)).is_some()
+    checked::nonzero_product(shape).is_some_and(|n| n <= MAX_ELEMENTS as u64)
 }
 
 /// Converts a shape-like i64 list to dimensions, rejecting negatives and oversized shapes.
 fn to_dims(v: &[i64], what: &str, attrs: &Attributes) -> Result<Vec<usize>, GraphError> {
-    let dims = v
-        .iter()
-        .map(|&d| {
-            usize::try_from(d).map_err(|_| GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(&d) = v.iter().find(|&&d| d < 0) {
+        return Err(GraphError::shape(&attrs.op, format!("{what} has a negative value {d}")));
+    }
+    // Checked before converting: on wasm32 a dim of 2^32 would otherwise wrap to 0.
+    if v.iter().any(|&d| d > checked::MAX_USER_SIZE) {
+        return Err(GraphError::TooLarge(format!("op '{}': {what} {v:?} is too large", attrs.op)));
+    }
+    let dims = checked::to_usizes(v, &attrs.op, what)?;
     element_count(&dims, attrs)?;
     Ok(dims)
 }

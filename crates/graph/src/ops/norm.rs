@@ -3,25 +3,9 @@
 use super::{Attributes, GraphError, Tensor, f32_input, norm_axis, opt_input};
 use ndarray::{ArrayD, Axis, IxDyn};
 
-/// Softmax along one axis (opset-13 semantics; default axis −1), max-subtracted for stability.
-pub(super) fn softmax(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
-    let x = f32_input(inputs, 0, attrs)?;
-    if x.ndim() == 0 {
-        return Err(GraphError::shape(&attrs.op, "Softmax needs rank ≥ 1"));
-    }
-    let axis = norm_axis(attrs.int_or("axis", -1)?, x.ndim(), attrs)?;
-    let mut y = x.clone();
-    for mut lane in y.lanes_mut(Axis(axis)) {
-        let m = lane.fold(f32::NEG_INFINITY, |a, &v| a.max(v));
-        lane.mapv_inplace(|v| (v - m).exp());
-        let s: f32 = lane.sum();
-        lane.mapv_inplace(|v| v / s);
-    }
-    Ok(Tensor::F32(y))
-}
-
 /// LayerNormalization: normalizes over axes `axis..rank`, then `· Scale + B` (both broadcast to those axes).
-pub(super) fn layer_norm(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
+/// Outputs Y and the optional Mean and InvStdDev (shape `x.shape[..axis]` followed by ones).
+pub(super) fn layer_norm(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Vec<Tensor>, GraphError> {
     let x = f32_input(inputs, 0, attrs)?;
     if x.ndim() == 0 {
         return Err(GraphError::shape(&attrs.op, "LayerNormalization needs rank ≥ 1"));
@@ -47,14 +31,23 @@ pub(super) fn layer_norm(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Resu
     let xs = x.as_standard_layout();
     let flat = xs.to_shape((outer, inner)).map_err(|_| GraphError::shape(&attrs.op, "input reshape"))?;
     let mut out = Vec::with_capacity(outer * inner);
+    let (mut means, mut invs) = (Vec::with_capacity(outer), Vec::with_capacity(outer));
     for row in flat.outer_iter() {
         let mean = row.iter().map(|&v| v as f64).sum::<f64>() / inner.max(1) as f64;
         let var = row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / inner.max(1) as f64;
         let inv = 1.0 / (var + eps as f64).sqrt();
         out.extend(row.iter().zip(&scale).zip(&bias).map(|((&v, &s), &b)| ((v as f64 - mean) * inv) as f32 * s + b));
+        means.push(mean as f32);
+        invs.push(inv as f32);
     }
     let y = ArrayD::from_shape_vec(IxDyn(x.shape()), out).map_err(|_| GraphError::shape(&attrs.op, "output"))?;
-    Ok(Tensor::F32(y))
+    let stat_shape: Vec<usize> = (0..x.ndim()).map(|i| if i < axis { x.shape()[i] } else { 1 }).collect();
+    let stat = |v: Vec<f32>| {
+        ArrayD::from_shape_vec(IxDyn(&stat_shape), v)
+            .map(Tensor::F32)
+            .map_err(|_| GraphError::shape(&attrs.op, "output"))
+    };
+    Ok(vec![Tensor::F32(y), stat(means)?, stat(invs)?])
 }
 
 /// BatchNormalization in inference mode: `(x − mean) / sqrt(var + ε) · scale + B` per channel (axis 1).

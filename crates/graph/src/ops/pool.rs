@@ -34,6 +34,12 @@ pub(super) fn pool(max: bool, inputs: &[Option<&Tensor>], attrs: &Attributes) ->
     let include_pad = attrs.int_or("count_include_pad", 0)? != 0;
     let (oh, ow) = (out_len(&w, 0, ih, ceil, attrs)?, out_len(&w, 1, iw, ceil, attrs)?);
     super::element_count(&[b, c, oh, ow], attrs)?;
+    // Work is output × window, unbounded by either alone (a 512×512 window over 1024×1024 is 7·10^10 reads).
+    super::budget::check_cost(
+        &attrs.op,
+        "window reads",
+        super::checked::product(&[b, c, oh, ow, kernel[0], kernel[1]]),
+    )?;
     let x = x.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| GraphError::shape(&attrs.op, "input is not contiguous"))?;
     let mut y = Array3::<f32>::zeros((b * c, oh, ow));

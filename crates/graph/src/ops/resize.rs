@@ -79,7 +79,10 @@ pub(super) fn resize(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
                 return Err(GraphError::shape(&attrs.op, format!("scales {sc:?} must be {r} positive values")));
             }
             // ONNX computes the scale in float32, so floor the float32 product.
-            let out = sc.iter().zip(x.shape()).map(|(&s, &i)| (s as f32 * i as f32).floor() as usize).collect();
+            // Clamped before the (saturating) cast so a huge scale gives the same size, and message, on wasm32.
+            let cap = super::checked::MAX_USER_SIZE as f32;
+            let out =
+                sc.iter().zip(x.shape()).map(|(&s, &i)| (s as f32 * i as f32).floor().min(cap) as usize).collect();
             (sc, out)
         }
         (None, None) => return Err(GraphError::shape(&attrs.op, "Resize needs scales or sizes")),

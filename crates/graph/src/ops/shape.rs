@@ -2,7 +2,8 @@
 //! ConstantOfShape, Constant, Cast, Expand. These are dtype-agnostic and exact.
 
 use super::{
-    Attributes, GraphError, Tensor, broadcast_shapes, element_count, input, map_any, norm_axis, opt_input, to_dims,
+    Attributes, GraphError, Tensor, broadcast_shapes, checked, element_count, input, map_any, norm_axis, opt_input,
+    to_dims,
 };
 use ndarray::{ArrayD, IxDyn};
 
@@ -51,7 +52,7 @@ pub(super) fn reshape(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<
                 GraphError::shape(&attrs.op, format!("shape[{i}] = 0 copies a dimension the input does not have"))
             })?),
             d if d < 0 => return Err(GraphError::shape(&attrs.op, format!("invalid dimension {d} in shape"))),
-            d => shape.push(d as usize),
+            d => shape.push(checked::to_usize(d, &attrs.op, "input 'shape'")?),
         }
     }
     if let Some(i) = infer {
@@ -183,42 +184,6 @@ pub(super) fn constant(attrs: &Attributes) -> Result<Tensor, GraphError> {
         ));
     }
     Err(GraphError::attribute(&attrs.op, "value", "Constant needs value, value_float(s) or value_int(s)"))
-}
-
-/// Converts every element through f64 (exact for all supported types) with `as` semantics, except that
-/// float → integer saturates (as onnxruntime does on x86) and NaN maps to 0.
-macro_rules! cast_to {
-    ($x:expr, $variant:ident, $t:ty) => {{
-        Tensor::$variant(match $x {
-            Tensor::F32(a) => a.mapv(|v| v as $t),
-            Tensor::I64(a) => a.mapv(|v| v as $t),
-            Tensor::I32(a) => a.mapv(|v| v as $t),
-            Tensor::I8(a) => a.mapv(|v| v as $t),
-            Tensor::U8(a) => a.mapv(|v| v as $t),
-            Tensor::Bool(a) => a.mapv(|v| v as u8 as $t),
-        })
-    }};
-}
-
-/// Cast to the ONNX dtype code in `to`.
-pub(super) fn cast(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tensor, GraphError> {
-    let x = input(inputs, 0, attrs)?;
-    Ok(match attrs.int_or("to", -1)? {
-        1 => cast_to!(x, F32, f32),
-        2 => cast_to!(x, U8, u8),
-        3 => cast_to!(x, I8, i8),
-        6 => cast_to!(x, I32, i32),
-        7 => cast_to!(x, I64, i64),
-        9 => Tensor::Bool(match x {
-            Tensor::F32(a) => a.mapv(|v| v != 0.0),
-            Tensor::I64(a) => a.mapv(|v| v != 0),
-            Tensor::I32(a) => a.mapv(|v| v != 0),
-            Tensor::I8(a) => a.mapv(|v| v != 0),
-            Tensor::U8(a) => a.mapv(|v| v != 0),
-            Tensor::Bool(a) => a.clone(),
-        }),
-        other => return Err(GraphError::attribute(&attrs.op, "to", format!("unsupported target dtype code {other}"))),
-    })
 }
 
 /// Expand: bidirectional broadcast of the input with the given shape.

@@ -1,7 +1,7 @@
 //! Ops that select or assemble elements along axes: Concat, Split, Slice, Gather, Pad (dtype-agnostic, exact).
 
 use super::shape::reshaped;
-use super::{Attributes, GraphError, Tensor, input, map_any, norm_axis, opt_input};
+use super::{Attributes, GraphError, Tensor, checked, input, map_any, norm_axis, opt_input};
 use ndarray::{ArrayD, Axis, IxDyn};
 
 /// Concat along `axis`; all inputs must share dtype and every other dimension.
@@ -28,6 +28,13 @@ pub(super) fn concat(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
             ));
         }
     }
+    // One input may be listed many times (50,000 × 1 MiB is a 50 GB output): bound it before concatenating.
+    let total = parts.iter().try_fold(0usize, |acc, p| acc.checked_add(p.shape()[axis]));
+    let mut out_shape = first.shape().to_vec();
+    out_shape[axis] = total.ok_or_else(|| {
+        GraphError::TooLarge(format!("op '{}': {} inputs concatenate to an overflowing size", attrs.op, parts.len()))
+    })?;
+    super::element_count(&out_shape, attrs)?;
     macro_rules! cat {
         ($variant:ident) => {{
             let views: Vec<_> =
@@ -44,6 +51,10 @@ pub(super) fn concat(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
         Tensor::I8(_) => cat!(I8),
         Tensor::U8(_) => cat!(U8),
         Tensor::Bool(_) => cat!(Bool),
+        Tensor::I16(_) => cat!(I16),
+        Tensor::U16(_) => cat!(U16),
+        Tensor::U32(_) => cat!(U32),
+        Tensor::U64(_) => cat!(U64),
     })
 }
 
@@ -63,18 +74,23 @@ pub(super) fn split(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Ve
         (None, Some(s)) => super::to_dims(&s, "split", attrs)?,
         (None, None) => {
             let n = attrs.int_or("num_outputs", 0)?;
-            if n < 1 || n as usize > dim.max(1) {
+            // Compared in i64 before any conversion: on wasm32 `2^32 as usize` is 0.
+            if n < 1 || n > i64::try_from(dim.max(1)).unwrap_or(i64::MAX) {
                 return Err(GraphError::attribute(
                     &attrs.op,
                     "num_outputs",
-                    "Split needs split sizes or 1 ≤ num_outputs ≤ the axis size (the node's output count)",
+                    format!(
+                        "Split needs split sizes or 1 ≤ num_outputs ≤ the axis size {dim} (the node's output count), \
+                         got {n}"
+                    ),
                 ));
             }
-            let chunk = dim.div_ceil(n as usize);
-            (0..n as usize).map(|i| chunk.min(dim.saturating_sub(i * chunk))).collect()
+            let n = checked::to_usize(n, &attrs.op, "attribute 'num_outputs'")?;
+            let chunk = dim.div_ceil(n);
+            (0..n).map(|i| chunk.min(dim.saturating_sub(i.saturating_mul(chunk)))).collect()
         }
     };
-    if sizes.iter().sum::<usize>() != dim {
+    if sizes.iter().try_fold(0usize, |a, &v| a.checked_add(v)) != Some(dim) {
         return Err(GraphError::shape(&attrs.op, format!("split sizes {sizes:?} do not sum to dimension {dim}")));
     }
     let mut start = 0;
@@ -113,26 +129,26 @@ pub(super) fn slice(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Te
         if std::mem::replace(&mut seen[axis], true) {
             return Err(GraphError::shape(&attrs.op, format!("axis {axis} is sliced twice")));
         }
-        let dim = x.shape()[axis] as i64;
-        let step = steps[i];
-        if step == 0 {
+        let len = out.shape()[axis];
+        let dim = i64::try_from(len).unwrap_or(i64::MAX);
+        if steps[i] == 0 {
             return Err(GraphError::shape(&attrs.op, "slice step 0 is invalid"));
         }
+        // A step longer than the axis selects one element, as does the axis length + 1: clamping keeps the
+        // conversion exact on wasm32 (where `2^32 as usize` is 0 and `step_by(0)` panics).
+        let step = steps[i].clamp(-dim - 1, dim + 1);
         let fix = |v: i64| if v < 0 { v.saturating_add(dim) } else { v };
         let (s, e) = (fix(starts[i]), fix(ends[i]));
-        let idx: Vec<usize> = if step > 0 {
+        let (first, count, stride) = if step > 0 {
             let (s, e) = (s.clamp(0, dim), e.clamp(0, dim));
-            (s..e.max(s)).step_by(step as usize).map(|v| v as usize).collect()
+            (s, if e > s { (e - s - 1) / step + 1 } else { 0 }, step)
         } else {
             let (s, e) = (s.clamp(-1, dim - 1), e.clamp(-1, dim - 1));
-            let mut v = Vec::new();
-            let mut k = s;
-            while k > e {
-                v.push(k as usize);
-                k = k.saturating_add(step);
-            }
-            v
+            (s, if s > e { (s - e - 1) / -step + 1 } else { 0 }, step)
         };
+        // first, count and stride are within ±(len + 1), so the indices are in 0..len
+        let idx: Vec<usize> =
+            (0..count).map(|k| usize::try_from(first + k * stride).unwrap_or(0).min(len.saturating_sub(1))).collect();
         out = take(&out, axis, &idx);
     }
     Ok(out)
@@ -144,23 +160,25 @@ pub(super) fn gather(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<T
     let ind = input(inputs, 1, attrs)?;
     let r = x.shape().len();
     let axis = norm_axis(attrs.int_or("axis", 0)?, r, attrs)?;
-    let dim = x.shape()[axis] as i64;
+    let dim = i64::try_from(x.shape()[axis]).unwrap_or(i64::MAX);
+    let mut shape: Vec<usize> = x.shape()[..axis].to_vec();
+    shape.extend_from_slice(ind.shape());
+    shape.extend_from_slice(&x.shape()[axis + 1..]);
+    // Few indices can pick a large output (every row of a big constant, many times): bound it first.
+    super::element_count(&shape, attrs)?;
     let idx: Vec<usize> = ind
         .to_i64_vec(&attrs.op)?
         .into_iter()
         .map(|i| {
-            let j = if i < 0 { i + dim } else { i };
+            let j = if i < 0 { i.saturating_add(dim) } else { i };
             if (0..dim).contains(&j) {
-                Ok(j as usize)
+                checked::to_usize(j, &attrs.op, "input 'indices'")
             } else {
                 Err(GraphError::shape(&attrs.op, format!("index {i} is out of range for axis of size {dim}")))
             }
         })
         .collect::<Result<_, _>>()?;
     let picked = take(x, axis, &idx);
-    let mut shape: Vec<usize> = x.shape()[..axis].to_vec();
-    shape.extend_from_slice(ind.shape());
-    shape.extend_from_slice(&x.shape()[axis + 1..]);
     reshaped(&picked, &shape, attrs)
 }
 
@@ -227,7 +245,11 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
         if mode != "constant" && x.shape()[a] == 0 && n > 0 {
             return Err(GraphError::shape(&attrs.op, format!("cannot {mode}-pad the empty axis {a}")));
         }
-        out_shape.push(n as usize);
+        // Checked, not `as`: on wasm32 a pad of 2^32 would wrap to a plausible small axis.
+        out_shape.push(
+            checked::to_usize(n, &attrs.op, &format!("padded axis {a}"))
+                .map_err(|_| GraphError::TooLarge(format!("op '{}': pads make axis {a} {n} long", attrs.op)))?,
+        );
     }
     super::element_count(&out_shape, attrs)?;
     // Per axis, the source index of each output position (None = constant fill).
@@ -255,5 +277,9 @@ pub(super) fn pad(inputs: &[Option<&Tensor>], attrs: &Attributes) -> Result<Tens
         Tensor::I8(a) => Tensor::I8(fill!(a, value as i8)),
         Tensor::U8(a) => Tensor::U8(fill!(a, value as u8)),
         Tensor::Bool(a) => Tensor::Bool(fill!(a, value != 0.0)),
+        Tensor::I16(a) => Tensor::I16(fill!(a, value as i16)),
+        Tensor::U16(a) => Tensor::U16(fill!(a, value as u16)),
+        Tensor::U32(a) => Tensor::U32(fill!(a, value as u32)),
+        Tensor::U64(a) => Tensor::U64(fill!(a, value as u64)),
     })
 }

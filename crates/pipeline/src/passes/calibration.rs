@@ -97,8 +97,12 @@ pub(crate) fn observer_for(ctx: &QuantizedGraph, tqc: TqcId, ndim: usize) -> Res
     Ok(create_observer(algo, target)?)
 }
 
-/// An observer's float32 result as TQC scale/offset.
+/// An observer's float32 result as TQC scale/offset. A NaN or infinite scale is refused: it would quantize every
+/// value to garbage (last line of defence; parameters and calibration data are checked for finiteness earlier).
 pub(crate) fn to_params(so: ScaleOffset) -> Result<QuantParams, QuantError> {
+    if let Some(s) = so.scale.iter().find(|s| !s.is_finite()) {
+        return Err(QuantError::InvalidConfig(format!("the observer rendered the scale {s}, not a finite number")));
+    }
     if so.per_channel {
         QuantParams::per_channel(so.scale, so.offset)
     } else {

@@ -141,7 +141,17 @@ impl Weight {
             _ => return Err(err(format!("parameter of op '{}' is not a static float32 weight", o.name))),
         };
         let shape = value.shape().to_vec();
-        let group = o.attributes.int_or("group", 1).map_err(|e| err(e.to_string()))?.max(1) as usize;
+        // Through the checked conversion: on wasm32 `2^32 + 1 as usize` would be a plausible group of 1.
+        let group = o.attributes.int_or("group", 1).map_err(|e| err(e.to_string()))?.max(1);
+        let group =
+            ppq_graph::checked::to_usize(group, &o.name, "attribute 'group'").map_err(|e| err(e.to_string()))?;
+        // Equalization rescales channels by their ranges: a NaN/inf would spread into the neighbouring op's weights.
+        if let Some((i, x)) = value.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(err(format!(
+                "weight '{}' of op '{}' holds a non-finite value ({x} at flat index {i}); it cannot be equalized",
+                v.name, o.name
+            )));
+        }
         let trans_b = o.attributes.int_or("transB", 0).map_err(|e| err(e.to_string()))? != 0;
         let ok = match o.op_type.as_str() {
             "Gemm" => shape.len() == 2,

@@ -10,9 +10,9 @@
 
 use super::super::context::QuantizedGraph;
 use super::passive_operations;
+use super::pattern::GraphPattern;
 use ppq_core::QuantError;
 use ppq_core::QuantizationStates as S;
-use super::pattern::GraphPattern;
 use ppq_graph::dispatch::COMPUTING_OP;
 use ppq_graph::{BaseGraph, OpId};
 

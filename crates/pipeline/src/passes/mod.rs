@@ -13,6 +13,7 @@ pub mod passive;
 pub mod pattern;
 pub mod refine;
 pub mod simplify;
+pub mod training;
 
 use super::context::QuantizedGraph;
 use super::error::PipelineError;
@@ -102,6 +103,10 @@ pub enum PassKind {
     Alignment,
     /// PassiveParameterQuantizePass.
     PassiveParameterQuantize,
+    /// BiasCorrectionPass (`bias_correct`).
+    BiasCorrection,
+    /// LearnedStepSizePass (`lsq_optimization`); PPQ re-runs PassiveParameterQuantizePass after it.
+    LearnedStepSize,
     /// ParameterBakingPass.
     ParameterBaking,
 }
@@ -118,6 +123,8 @@ impl PassKind {
             Self::RuntimeCalibration => "PPQ Runtime Calibration Pass",
             Self::Alignment => "PPQ Quantization Alignment Pass",
             Self::PassiveParameterQuantize => "PPQ Passive Parameter Quantization",
+            Self::BiasCorrection => "PPQ Bias Correction Pass",
+            Self::LearnedStepSize => "PPQ LSQ Optimization",
             Self::ParameterBaking => "PPQ Parameter Baking Pass",
         }
     }
@@ -164,6 +171,14 @@ impl PassKind {
         if p.quantize_passive_parameter {
             v.push(Self::PassiveParameterQuantize);
         }
+        if setting.bias_correct {
+            v.push(Self::BiasCorrection);
+        }
+        if setting.lsq_optimization {
+            // `build_quant_pipeline` requantizes the passive parameters (biases) after training
+            v.push(Self::LearnedStepSize);
+            v.push(Self::PassiveParameterQuantize);
+        }
         if p.baking_parameter {
             v.push(Self::ParameterBaking);
         }
@@ -177,6 +192,38 @@ impl PassKind {
 
     /// [`Self::run`], telling `on_sample(done, steps)` after each calibration batch (for a progress display).
     pub fn run_observed(
+        self,
+        ctx: &mut QuantizedGraph,
+        calib: &CalibrationData,
+        on_sample: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), PipelineError> {
+        self.run_with(ctx, calib, on_sample, &mut |_| training::Flow::Continue).map(|_| ())
+    }
+
+    /// Whether the pass is one of PPQ's training passes (it reads the calibration data, reports progress
+    /// per step to a [`training::TrainingObserver`] and may be cancelled).
+    pub const fn is_training(self) -> bool {
+        matches!(self, Self::BiasCorrection | Self::LearnedStepSize)
+    }
+
+    /// [`Self::run_observed`], with `on_step` hearing each step of a training pass (it may cancel: the pass
+    /// then undoes its changes and returns [`PipelineError::Cancelled`]). Training passes return their report.
+    pub fn run_with(
+        self,
+        ctx: &mut QuantizedGraph,
+        calib: &CalibrationData,
+        on_sample: &mut dyn FnMut(usize, usize),
+        on_step: &mut training::TrainingObserver<'_>,
+    ) -> Result<Option<training::TrainingReport>, PipelineError> {
+        match self {
+            Self::BiasCorrection => return training::bias_correction::run(ctx, calib, on_step).map(Some),
+            Self::LearnedStepSize => return training::lsq::run(ctx, calib, on_step).map(Some),
+            _ => {}
+        }
+        self.run_plain(ctx, calib, on_sample).map(|_| None)
+    }
+
+    fn run_plain(
         self,
         ctx: &mut QuantizedGraph,
         calib: &CalibrationData,
@@ -198,6 +245,9 @@ impl PassKind {
             Self::PassiveParameterQuantize if classic => classic::passive_parameters(ctx),
             Self::PassiveParameterQuantize => passive::run(ctx),
             Self::ParameterBaking => baking::run(ctx),
+            Self::BiasCorrection | Self::LearnedStepSize => {
+                Err(PipelineError::Pass { pass: self.name(), why: "a training pass runs through run_with".into() })
+            }
         }
     }
 }

@@ -268,7 +268,9 @@ mod tests {
         }
         let ints = npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", &[0.0]);
         assert!(calib_from_npy(&ints).unwrap_err().contains("float32"));
-        assert!(calib_from_npy(&npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", &[0.0])).is_err());
+        // Fortran order is read (column-major data), not refused: [[1, 2, 3], [4, 5, 6]] stored as 1 4 2 5 3 6.
+        let f = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", &[1., 4., 2., 5., 3., 6.]);
+        assert_eq!(calib_from_npy(&f).unwrap().samples, vec![vec![1., 2., 3.], vec![4., 5., 6.]]);
         assert!(calib_from_npy(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }", &[0.0])).is_err());
         let nan = calib_from_npy(&npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", &[0.0, f32::NAN]));
         assert!(nan.unwrap().check("img", None).unwrap_err().contains("'img'"));
