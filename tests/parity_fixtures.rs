@@ -39,3 +39,13 @@ fn swish_chains_match_ppq_066() {
 fn mish_chains_match_ppq_066() {
     assert_model("ppq-0.6.6", StateModel::Ppq066, "g_mish");
 }
+
+/// Every run of both releases, printed as a table (`cargo test --test parity_fixtures survey -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn survey() {
+    let filter = std::env::var("SURVEY_MODEL").unwrap_or_default();
+    for (v, m) in [("ppq-0.6.6", StateModel::Ppq066), ("ppq-0.6.5", StateModel::Ppq065)] {
+        check(v, m, &|name| filter.is_empty() || name == filter);
+    }
+}

@@ -82,6 +82,8 @@ def run(tool, model, pname, calib, out_dir, n_samples=None, calib_steps=None, ch
     loader = [torch.from_numpy(s) for s in x]
     steps = calib_steps if calib_steps is not None else len(loader)
     setting = apply_changes(tool.make_setting(pname, calib), changes or {})
+    patches = referee_patches_for(model, pname)
+    torch.manual_seed(0)  # DirectMSEObserver (FP8) samples activations with torch.randint
     tool.pass_trace.reset()
     t0 = time.time()
     graph = quantize_onnx_model(onnx_import_file=model_file, calib_dataloader=loader, calib_steps=steps,
@@ -95,13 +97,30 @@ def run(tool, model, pname, calib, out_dir, n_samples=None, calib_steps=None, ch
     sim = np.stack([ex.forward(inputs=torch.from_numpy(s))[0].detach().numpy() for s in x])
     np.save(f"{out_dir}/sim_outputs.npy", sim)
     info = {"model": model, "platform": pname, "calib": calib, "n_calib": len(loader), "calib_steps": steps,
-            "setting_changes": changes or {}, "quantize_seconds": round(seconds, 3),
+            "setting_changes": changes or {}, "referee_patches": patches, "quantize_seconds": round(seconds, 3),
             "passes": [p["pass"] for p in tool.pass_trace.TRACE if p["index"] >= 0]}
     json.dump(info, open(f"{out_dir}/run.json", "w"), indent=1)
     return info
 
 
-def run_version(version, models):
+FP8_PLATFORMS = ("TRT_FP8", "GRAPHCORE_FP8")
+
+
+def referee_patches_for(model, pname):
+    """The scripts/reference/referee_patches.py patches a run depends on (all are applied to the process)."""
+    return (["fp8_python_kernel"] if pname in FP8_PLATFORMS else []) + \
+        (["reduce_axes_input"] if model == "i_dynamo" else [])
+
+
+def apply_referee_patches(version):
+    sys.path.insert(0, HERE)
+    import referee_patches
+    if version == "0.6.6":
+        referee_patches.apply_fp8_python_kernel()
+    referee_patches.apply_reduce_axes_input()
+
+
+def run_version(version, models, only_platforms=None):
     os.environ.setdefault("PPQ065_DIR", PPQ065_DIR)
     os.environ["REF_SCRATCH"] = os.environ.get("REF_SCRATCH", "/tmp/ref-h17")
     sys.path.insert(0, TOOLS)
@@ -117,14 +136,19 @@ def run_version(version, models):
             if extra not in platforms and hasattr(TargetPlatform, extra):
                 tool.PLATFORMS[extra] = getattr(TargetPlatform, extra)
                 platforms.append(extra)
+    apply_referee_patches(version)
+    if only_platforms:
+        platforms = [p for p in platforms if p in only_platforms]
     manifest = []
     for model in models:
         jobs = [(f"{p}__minmax", p, "minmax", None, None, {}) for p in platforms]
-        jobs += [(f"{p}__{c}__{tag}", p, c, n, s, ch) for tag, p, c, n, s, ch in variants(model, version)]
+        jobs += [(f"{p}__{c}__{tag}", p, c, n, s, ch) for tag, p, c, n, s, ch in variants(model, version)
+                 if not only_platforms or p in only_platforms]
         for tag, pname, calib, n, steps, changes in jobs:
             out_dir = f"{OUT}/ppq-{version}/{model}/{tag}"
             entry = {"version": version, "model": model, "run": tag, "platform": pname, "calib": calib,
-                     "n_calib": n, "calib_steps": steps, "setting_changes": changes}
+                     "n_calib": n, "calib_steps": steps, "setting_changes": changes,
+                     "referee_patches": referee_patches_for(model, pname)}
             try:
                 info = run(tool, model, pname, calib, out_dir, n, steps, changes)
                 entry.update(status="ok", n_tqc=len(json.load(open(f"{out_dir}/tqc.json"))),
@@ -145,24 +169,28 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--version", choices=list(VERSIONS))
     ap.add_argument("--models", nargs="*", default=NEW_MODELS + SHARED_MODELS)
+    ap.add_argument("--platforms", nargs="*", help="only these quantizers (others' entries are kept)")
     ap.add_argument("--partial", help="write this release's manifest entries to this file (internal)")
     a = ap.parse_args()
     if os.environ.get("PYTHONHASHSEED") != "0":
         sys.exit("run_refs.py: set PYTHONHASHSEED=0 so PPQ's runs are reproducible")
     if a.version:
-        entries = run_version(a.version, a.models)
+        entries = run_version(a.version, a.models, a.platforms)
         json.dump(entries, open(a.partial or f"/tmp/run_refs_{a.version}.json", "w"), indent=1)
         return
     # each release in its own interpreter: 0.6.5.1 must come first on sys.path, 0.6.6 must not see it
     merged = []
     for version in VERSIONS:
         part = f"/tmp/run_refs_{version}.json"
-        subprocess.run([sys.executable, __file__, "--version", version, "--partial", part, "--models", *a.models],
-                       check=True)
+        extra = ["--platforms", *a.platforms] if a.platforms else []
+        subprocess.run([sys.executable, __file__, "--version", version, "--partial", part, "--models", *a.models,
+                        *extra], check=True)
         merged += json.load(open(part))
     manifest_path = f"{OUT}/MANIFEST.json"
     old = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {"runs": []}
-    keep = [e for e in old["runs"] if e["model"] not in a.models]
+    redone = {(e["version"], e["model"], e["run"]) for e in merged}
+    keep = [e for e in old["runs"] if (e["version"], e["model"], e["run"]) not in redone
+            and (a.platforms or e["model"] not in a.models)]
     runs = sorted(keep + merged, key=lambda e: (e["version"], e["model"], e["run"]))
     json.dump({"generator": "scripts/reference/run_refs.py", "fixtures": "scripts/reference/make_fixtures.py",
                "pythonhashseed": 0, "device": "cpu", "runs": runs}, open(manifest_path, "w"), indent=1)

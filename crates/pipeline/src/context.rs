@@ -65,7 +65,11 @@ impl QuantizedGraph {
         }
         let model = setting.state_model;
         let quantizer = QuantizerKind::from_platform(platform).ok_or_else(|| {
-            PipelineError::InvalidSetting(format!("no quantizer is registered for platform {}", platform.name()))
+            PipelineError::InvalidSetting(format!(
+                "platform {} has no quantizer in the {model} profile (known: {})",
+                platform.name(),
+                QuantizerKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+            ))
         })?;
         let quant_types = quantizer.quant_operation_types(model);
         let dispatcher = match model {

@@ -427,6 +427,7 @@ impl QuantizationSetting {
             }
         }
         self.validate_training()?;
+        self.validate_unimplemented()?;
         let observers = [
             ("quantize_parameter_setting.calib_algorithm", &self.quantize_parameter_setting.calib_algorithm),
             ("quantize_activation_setting.calib_algorithm", &self.quantize_activation_setting.calib_algorithm),
@@ -448,6 +449,23 @@ impl QuantizationSetting {
 impl QuantizationSetting {
     /// Checks the training passes' arguments and the bit-width override: block sizes ≥ 1, a finite
     /// positive learning rate, a finite non-negative gamma, bit widths in 2..=16.
+    /// Refuses, by name, every switch whose pass the playground does not run yet: accepting such a flag
+    /// and quantizing without the pass would give results PPQ never produces.
+    fn validate_unimplemented(&self) -> Result<(), PipelineError> {
+        let flags = [
+            ("ssd_equalization", self.ssd_equalization, "SSDEqualizationPass"),
+            ("weight_split", self.weight_split, "HorizontalLayerSplitPass"),
+            ("channel_split", self.channel_split, "ChannelwiseSplitPass"),
+            ("blockwise_reconstruction", self.blockwise_reconstruction, "BlockwiseReconstructionPass (AdaRound)"),
+        ];
+        match flags.iter().find(|f| f.1) {
+            Some((flag, _, pass)) => Err(PipelineError::InvalidSetting(format!(
+                "{flag} = true asks for PPQ's {pass}, which this playground does not implement; set {flag} = false"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn validate_training(&self) -> Result<(), PipelineError> {
         let bad = |m: String| Err(PipelineError::InvalidSetting(m));
         if self.bias_correct_setting.block_size == 0 {
@@ -479,6 +497,22 @@ impl QuantizationSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unimplemented_pass_switches_are_refused_by_name() {
+        for flag in ["ssd_equalization", "weight_split", "channel_split", "blockwise_reconstruction"] {
+            let mut s = QuantizationSetting::default();
+            match flag {
+                "ssd_equalization" => s.ssd_equalization = true,
+                "weight_split" => s.weight_split = true,
+                "channel_split" => s.channel_split = true,
+                _ => s.blockwise_reconstruction = true,
+            }
+            let e = s.validate().unwrap_err().to_string();
+            assert!(e.contains(flag) && e.contains("does not implement"), "{e}");
+        }
+        QuantizationSetting::default().validate().unwrap();
+    }
 
     #[test]
     fn defaults_are_ppq_defaults_and_valid() {

@@ -120,7 +120,8 @@ pub(super) fn init(q: QuantizerKind, op: &OpDesc, model: StateModel) -> Result<O
             if has_bias {
                 let b = spec.last_input_mut(q, op)?;
                 b.grid(bits::SYM_PT_POW2, 30, -(1 << 29), 1 << 29, model)?;
-                b.observer_algorithm = w_obs.into();
+                // PPQ's FPGAQuantizer writes 'Minmax' (capitalised) in both releases.
+                b.observer_algorithm = "Minmax".into();
                 b.state = QuantizationStates::PASSIVE_INIT;
             }
             Ok(spec)
