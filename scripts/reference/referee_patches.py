@@ -17,7 +17,7 @@ reduce_axes_input
     when there is one, as ONNX opset 18 defines it; the quantizers' dispatch is untouched.
 """
 import numpy as np
-import torch
+
 
 ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_HALF_DOWN = 0, 1, 2
 ROUND_HALF_TOWARDS_ZERO, ROUND_HALF_FAR_FORM_ZERO, ROUND_TO_NEAR_INT, ROUND_UP, ROUND_DOWN = 3, 4, 5, 6, 7
@@ -77,6 +77,7 @@ def quantize_scalar_floating(x, scale, offset, exponent, mantissa, clip_min, cli
 
 
 def apply_fp8_python_kernel():
+    import torch
     from ppq.core import QuantizationProperty, QuantizationStates
     import ppq.quantization.qfunction as qf
     import ppq.quantization.qfunction.floating as fl
@@ -106,6 +107,7 @@ def apply_fp8_python_kernel():
 
 
 def apply_reduce_axes_input():
+    import torch
     from ppq.executor.op.torch import default
 
     def reduce_mean(op, values, ctx=None, **kwargs):
