@@ -76,6 +76,9 @@ pub fn run(ctx: &mut QuantizedGraph) -> Result<(), QuantError> {
     Ok(())
 }
 
+/// A node predicate of a fusion pattern.
+type OpPredicate = dyn Fn(&BaseGraph, OpId) -> bool;
+
 /// One activation chain PPQ fuses by pattern (Swish, Mish): a computing op followed by `types`, over
 /// `edges`, exclusive. `members` are (pattern index, is input, slot) of the TQCs that join the last op's
 /// output, in PPQ's assignment order; both inputs of the final Mul join too.
@@ -86,9 +89,9 @@ fn fuse_chain(
     members: &[(usize, bool, usize)],
 ) -> Result<(), QuantError> {
     let computing = |g: &BaseGraph, o: OpId| COMPUTING_OP.contains(&g.op(o).op_type.as_str());
-    let typed: Vec<Box<dyn Fn(&BaseGraph, OpId) -> bool>> =
+    let typed: Vec<Box<OpPredicate>> =
         types.iter().map(|&t| Box::new(move |g: &BaseGraph, o: OpId| g.op(o).op_type == t) as Box<_>).collect();
-    let mut nodes: Vec<&dyn Fn(&BaseGraph, OpId) -> bool> = vec![&computing];
+    let mut nodes: Vec<&OpPredicate> = vec![&computing];
     nodes.extend(typed.iter().map(|b| b.as_ref()));
     let Some(pattern) = GraphPattern::new(nodes, edges) else {
         return Err(QuantError::InvalidConfig(format!("bad fusion pattern {types:?}")));
