@@ -95,7 +95,7 @@ fn alignment_overlap_and_baking_choices_reach_the_pipeline() {
     assert_eq!(tqc(&records, "conv1", "in", 1)["state"], "ACTIVATED");
     assert_eq!(tqc(&default, "conv1", "in", 1)["state"], "BAKED");
     let report = std::fs::read_to_string(nb.join("report.md")).unwrap();
-    assert!(report.contains("parameter baking") && report.contains("force overlap"), "{report}");
+    assert!(report.contains("**Bake parameters**: off") && report.contains("**force_overlap**: off"), "{report}");
     let sim = |dir: &Path| {
         let y = dir.join("y.npy");
         let o = bin(&[

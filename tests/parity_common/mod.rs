@@ -82,6 +82,8 @@ pub struct Summary {
     pub first_scale_diff: Option<(String, String)>,
     pub max_sim_abs: f64,
     pub diffs: Vec<String>,
+    /// Why our pipeline refused or failed the run.
+    pub error: Option<String>,
 }
 
 fn compare_snapshot(ours: &Snapshot, theirs: &Value, s: &mut Summary) {
@@ -122,60 +124,158 @@ fn compare_snapshot(ours: &Snapshot, theirs: &Value, s: &mut Summary) {
     }
 }
 
+/// The committed fixtures of `scripts/reference/make_fixtures.py` (models, calib, PPQ runs, MANIFEST.json).
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference")
+}
+
+/// Every run folder under `tests/reference/<version>/`, sorted.
+pub fn fixture_runs(version: &str) -> Vec<PathBuf> {
+    runs_under(&fixtures_dir().join(version))
+}
+
+fn runs_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for model in std::fs::read_dir(root).unwrap_or_else(|e| panic!("{}: {e}", root.display())).flatten() {
+        for run in std::fs::read_dir(model.path()).into_iter().flatten().flatten() {
+            if run.path().join("tqc.json").is_file() {
+                out.push(run.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Where a model's `.onnx` and calibration data live: the committed fixtures, else the shared reference.
+fn model_root(model: &str) -> PathBuf {
+    let own = fixtures_dir();
+    if own.join(format!("models/{model}.onnx")).is_file() { own } else { reference_dir() }
+}
+
+/// The calibration samples of a model: `<m>_calib.json` where the shared reference has one, else the
+/// `[N, *input_shape]` `.npy` of the fixtures (the graph's first input).
+fn calibration(root: &Path, model: &str, n: Option<usize>) -> (String, Vec<usize>, Vec<Vec<f32>>) {
+    let json = root.join(format!("calib/{model}_calib.json"));
+    let (input, shape, mut samples) = if json.is_file() {
+        let calib = load(&json);
+        let input = calib["input_name"].as_str().unwrap().to_string();
+        let shape = calib["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let samples = calib["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect())
+            .collect();
+        (input, shape, samples)
+    } else {
+        let (shape, data) = read_npy_f32(&root.join(format!("calib/{model}_calib.npy")));
+        let per: usize = shape[1..].iter().product();
+        ("input".to_string(), shape[1..].to_vec(), data.chunks(per).map(<[f32]>::to_vec).collect::<Vec<_>>())
+    };
+    if let Some(n) = n {
+        samples.truncate(n);
+    }
+    (input, shape, samples)
+}
+
+/// Applies a run's `setting_changes` (PPQ setting names, as run_refs.py recorded them) to our setting.
+fn apply_changes(setting: &mut QuantizationSetting, changes: &Value) -> Result<(), String> {
+    for (k, v) in changes.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "ssd_equalization" => setting.ssd_equalization = v.as_bool().unwrap_or(false),
+            "channel_split" => setting.channel_split = v.as_bool().unwrap_or(false),
+            "weight_split" => setting.weight_split = v.as_bool().unwrap_or(false),
+            "weight_split_setting.interested_layers" => {
+                setting.weight_split_setting.interested_layers =
+                    v.as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect();
+            }
+            other => return Err(format!("setting change '{other}' has no counterpart here")),
+        }
+    }
+    Ok(())
+}
+
 /// Quantizes the run's model with the run's setting under `model`, then compares records, snapshots
-/// and simulated outputs with the reference files.
+/// and simulated outputs with the reference files. A run our pipeline refuses is reported in `error`.
 pub fn check_run(dir: &Path, model_kind: StateModel) -> Summary {
-    check_run_in(&reference_dir(), dir, model_kind).0
+    let model = dir.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap().to_string();
+    check_run_at(&model_root(&model), dir, model_kind).0
 }
 
 /// [`check_run`] for a run whose model and calibration data live under `root` (`models/<m>.onnx`,
-/// `calib/<m>_calib.json`: the layout of the shared reference folder) rather than the shared reference.
-/// Also returns the quantized pipeline, for checks beyond the reference files (e.g. accuracy).
+/// `calib/<m>_calib.json`: the layout of the shared reference folder). Also returns the quantized pipeline,
+/// for checks beyond the reference files (e.g. accuracy); a run our pipeline refuses panics here.
 pub fn check_run_in(root: &Path, dir: &Path, model_kind: StateModel) -> (Summary, Pipeline) {
+    let (s, p) = check_run_at(root, dir, model_kind);
+    let p = p.unwrap_or_else(|| panic!("{}: {}", s.name, s.error.clone().unwrap_or_default()));
+    (s, p)
+}
+
+fn check_run_at(root: &Path, dir: &Path, model_kind: StateModel) -> (Summary, Option<Pipeline>) {
     let run = dir.file_name().and_then(|s| s.to_str()).unwrap().to_string();
     let model = dir.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap().to_string();
-    let (platform_name, calib_name) = run.split_once("__").unwrap();
-    let platform = TargetPlatform::from_name(platform_name).unwrap();
     let mut s = Summary { name: format!("{model}/{run}"), ..Summary::default() };
+    match check_run_into(root, dir, model_kind, &model, &run, &mut s) {
+        Ok(p) => (s, Some(p)),
+        Err(e) => {
+            s.error = Some(e);
+            (s, None)
+        }
+    }
+}
 
-    let calib = load(&root.join(format!("calib/{model}_calib.json")));
-    let input = calib["input_name"].as_str().unwrap();
-    let shape: Vec<usize> = calib["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
-    let samples: Vec<Vec<f32>> = calib["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect())
-        .collect();
-    let data = CalibrationData::single_input(input, &shape, &samples).unwrap();
+fn check_run_into(
+    root: &Path,
+    dir: &Path,
+    model_kind: StateModel,
+    model: &str,
+    run: &str,
+    s: &mut Summary,
+) -> Result<Pipeline, String> {
+    let mut parts = run.split("__");
+    let platform_name = parts.next().unwrap_or_default();
+    let calib_name = parts.next().unwrap_or("default");
+    let platform = TargetPlatform::from_name(platform_name)
+        .ok_or_else(|| format!("platform {platform_name} is not a TargetPlatform here"))?;
+    let info = load(&dir.join("run.json"));
+    let n = info["n_calib"].as_u64().map(|n| n as usize);
+    let (input, shape, samples) = calibration(root, model, n);
+    let data = CalibrationData::single_input(&input, &shape, &samples).map_err(|e| e.to_string())?;
 
     let mut setting = QuantizationSetting::for_platform(platform);
     setting.state_model = model_kind;
     if calib_name != "default" {
         setting.quantize_activation_setting.calib_algorithm = Some(calib_name.to_string());
     }
-    setting.quantize_activation_setting.calib_steps = samples.len() as u32;
-    let bytes = std::fs::read(root.join(format!("models/{model}.onnx"))).unwrap();
-    let mut p = Pipeline::from_onnx(&bytes, platform, setting).unwrap();
-    let reported = load(&dir.join("run.json"))["passes"].clone();
-    let names: Vec<&str> = reported.as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert_eq!(p.passes(), names, "{}: pass list", s.name);
-    p.run_all(&data).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+    setting.quantize_activation_setting.calib_steps =
+        info["calib_steps"].as_u64().map_or(samples.len() as u32, |v| v as u32);
+    apply_changes(&mut setting, &info["setting_changes"])?;
+    let bytes = std::fs::read(root.join(format!("models/{model}.onnx"))).map_err(|e| e.to_string())?;
+    let mut p = Pipeline::from_onnx(&bytes, platform, setting).map_err(|e| format!("pipeline: {e}"))?;
+    let names: Vec<&str> = info["passes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    if p.passes() != names {
+        return Err(format!("pass list {:?} vs PPQ's {names:?}", p.passes()));
+    }
+    p.run_all(&data).map_err(|e| format!("run: {e}"))?;
 
     // passes.json
     let passes = load(&dir.join("passes.json"));
     let theirs = passes.as_array().unwrap();
     let ours = &p.trace().snapshots;
-    assert_eq!(ours.len(), theirs.len(), "{}: snapshot count", s.name);
+    if ours.len() != theirs.len() {
+        let ours: Vec<&str> = ours.iter().map(|o| o.pass.as_str()).collect();
+        return Err(format!("snapshot count {} vs PPQ's {}: {ours:?}", ours.len(), theirs.len()));
+    }
     for (o, t) in ours.iter().zip(theirs) {
         assert_eq!(o.pass, t["pass"].as_str().unwrap(), "{}", s.name);
         assert_eq!(serde_json::to_value(o.pipeline).unwrap(), t["pipeline"], "{}", s.name);
         assert_eq!(o.index, t["index"].as_i64().unwrap(), "{}", s.name);
-        compare_snapshot(o, t, &mut s);
+        compare_snapshot(o, t, s);
     }
 
     // tqc.json
-    let records = p.records().unwrap();
+    let records = p.records().map_err(|e| e.to_string())?;
     let reference = load(&dir.join("tqc.json"));
     let reference = reference.as_array().unwrap();
     if records.len() != reference.len() {
@@ -246,18 +346,22 @@ pub fn check_run_in(root: &Path, dir: &Path, model_kind: StateModel) -> (Summary
 
     // sim_outputs.npy
     let (sim_shape, sim) = read_npy_f32(&dir.join("sim_outputs.npy"));
-    assert_eq!(sim_shape[0], data.batches.len());
+    if sim_shape[0] != data.batches.len() {
+        return Err(format!("sim_outputs.npy has {} samples, calibration {}", sim_shape[0], data.batches.len()));
+    }
     let per = sim.len() / sim_shape[0];
     for (i, batch) in data.batches.iter().enumerate() {
         let feeds: Vec<(&str, _)> = batch.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-        let out = p.simulate(&feeds).unwrap();
+        let out = p.simulate(&feeds).map_err(|e| format!("simulate: {e}"))?;
         let ours = out[0].to_f32_vec();
-        assert_eq!(ours.len(), per, "{}: output size", s.name);
+        if ours.len() != per {
+            return Err(format!("output size {} vs PPQ's {per}", ours.len()));
+        }
         for (a, b) in ours.iter().zip(&sim[i * per..(i + 1) * per]) {
             s.max_sim_abs = s.max_sim_abs.max(f64::from((a - b).abs()));
         }
     }
-    (s, p)
+    Ok(p)
 }
 
 /// Prints the per-run table and the first differences of each run.
@@ -270,6 +374,9 @@ pub fn print_table(summaries: &[Summary]) {
         );
     }
     for s in summaries {
+        if let Some(e) = &s.error {
+            println!("  {}: ERROR {e}", s.name);
+        }
         for d in s.diffs.iter().take(12) {
             println!("  {}: {d}", s.name);
         }
@@ -278,6 +385,7 @@ pub fn print_table(summaries: &[Summary]) {
 
 /// Asserts a run matches exactly: records, snapshots, scales to 1e-6 relative, sim outputs to 1e-5.
 pub fn assert_exact(s: &Summary) {
+    assert!(s.error.is_none(), "{}: {:?}", s.name, s.error);
     assert_eq!(s.structural, 0, "{}: states/roots/fields must match: {:#?}", s.name, s.diffs);
     assert_eq!(s.records_ok, s.records, "{}: {:#?}", s.name, s.diffs);
     assert_eq!(s.snap_diffs, 0, "{}: {:#?}", s.name, s.diffs);

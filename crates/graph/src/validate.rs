@@ -585,7 +585,7 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
             per_channel(graph, op, ins, &[(1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")])?;
             Some(vec![same(0)])
         }
-        "Add" | "Sub" | "Mul" | "Div" | "PRelu" => {
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "PRelu" => {
             let (a, b) = (same(0), same(1));
             let shape = match (&a.shape, &b.shape) {
                 (Some(x), Some(y)) => Some(broadcast(op, x, y)?),
@@ -593,8 +593,8 @@ fn infer_op(graph: &BaseGraph, id: OpId, ins: &[Option<Info>]) -> Result<Vec<Inf
             };
             Some(vec![Info { shape, dtype: a.dtype.or(b.dtype), value: None }])
         }
-        "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf" | "Gelu" | "Clip"
-        | "Softmax" | "LayerNormalization" | "Identity" => Some(vec![same(0)]),
+        "Relu" | "Sigmoid" | "Tanh" | "Softplus" | "Sqrt" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Erf"
+        | "Gelu" | "Clip" | "Softmax" | "LayerNormalization" | "Identity" => Some(vec![same(0)]),
         "QuantizeLinear" => {
             let zp = ins.get(2).cloned().flatten().and_then(|i| i.dtype).unwrap_or(2);
             Some(vec![Info { dtype: Some(zp), ..same(0) }])

@@ -65,7 +65,11 @@ impl QuantizedGraph {
         }
         let model = setting.state_model;
         let quantizer = QuantizerKind::from_platform(platform).ok_or_else(|| {
-            PipelineError::InvalidSetting(format!("no quantizer is registered for platform {}", platform.name()))
+            PipelineError::InvalidSetting(format!(
+                "platform {} has no quantizer in the {model} profile (known: {})",
+                platform.name(),
+                QuantizerKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+            ))
         })?;
         let quant_types = quantizer.quant_operation_types(model);
         let dispatcher = match model {
@@ -73,7 +77,8 @@ impl QuantizedGraph {
             StateModel::Ppq065 => Dispatcher::Conservative065,
         };
         dispatch_graph_with(&mut graph, dispatcher, &quant_types, dispatching_table);
-        resolve_platforms(&mut graph, platform, &quant_types);
+        // ops take the quantizer's own target platform (SNPE_INT8 → PPL_DSP_INT8 ops, as PPQ dispatches)
+        resolve_platforms(&mut graph, quantizer.op_platform().unwrap_or(platform), &quant_types);
         let order = graph.topological_sort()?;
         let mut ctx = Self {
             graph,
@@ -103,7 +108,24 @@ impl QuantizedGraph {
         let spec = self.quantizer.init_quantize_config(&desc, self.setting.state_model)?;
         let op = self.graph.op(id).clone();
         let mut add = |is_input: bool, i: usize, var: VarId, s: &TqcSpec| -> Result<TqcId, PipelineError> {
-            let label = tqc_id(&op.name, is_input, i, &self.graph.var(var).name);
+            let v = self.graph.var(var);
+            let label = tqc_id(&op.name, is_input, i, &v.name);
+            // A non-float tensor (an int64 `axes`, shape or index input) is never quantized: its TQC starts
+            // FP32. (PPQ 0.6.6 offers such a parameter to its quantizer and fake-quantizes it on the
+            // platforms whose socket leaves it INITIAL, e.g. PPL_DSP_INT8; the playground deliberately does
+            // not, as a dequantized float `axes` is no longer an index.)
+            // ONNX integer and bool element types (float16/bfloat16/double import as float32 and stay quantable)
+            const INTEGRAL: [i32; 9] = [2, 3, 4, 5, 6, 7, 9, 12, 13];
+            let non_float = v.value.as_ref().is_some_and(|t| !matches!(t, Tensor::F32(_)))
+                || v.dtype.is_some_and(|d| INTEGRAL.contains(&d));
+            // Classic profile: PPQ 0.6.5.1 keeps such TQCs INITIAL and our 0.6.5 passes already never
+            // fake-quantize them (the shared models' Slice/Resize inputs match PPQ there), so only 0.6.6.
+            let model = self.setting.state_model;
+            if non_float && model == StateModel::Ppq066 && s.state != ppq_core::QuantizationStates::FP32 {
+                let mut s = s.clone();
+                s.state = ppq_core::QuantizationStates::FP32;
+                return Ok(self.store.add(tqc_from_spec(label, &s)?)?);
+            }
             Ok(self.store.add(tqc_from_spec(label, s)?)?)
         };
         let mut inputs = Vec::with_capacity(op.inputs.len());

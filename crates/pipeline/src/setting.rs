@@ -138,6 +138,24 @@ pub struct EqualizationSetting {
     pub including_bias: bool,
 }
 
+/// `weight_split_setting` (HorizontalLayerSplitPass): PPQ splits only the layers it is told to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightSplitSetting {
+    /// Names of the Conv/Gemm layers to split (none: the pass changes nothing, as in PPQ).
+    pub interested_layers: Vec<String>,
+    /// Weights whose magnitude is above this value are split in two.
+    pub value_threshold: f64,
+    /// 'balance' (halves) or 'random' (PPQ's two methods).
+    pub method: String,
+}
+
+impl Default for WeightSplitSetting {
+    /// PPQ's `WeightSplitSetting()`.
+    fn default() -> Self {
+        Self { interested_layers: Vec::new(), value_threshold: 2.0, method: "balance".into() }
+    }
+}
+
 /// `bias_correct_setting` (PPQ 0.6.6 `BiasCorrectionSetting`): the arguments of BiasCorrectionPass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BiasCorrectionSetting {
@@ -250,6 +268,9 @@ pub struct QuantizationSetting {
     pub ssd_equalization: bool,
     /// HorizontalLayerSplitPass (present, off).
     pub weight_split: bool,
+    /// Its arguments.
+    #[serde(default)]
+    pub weight_split_setting: WeightSplitSetting,
     /// ChannelwiseSplitPass (present, off).
     pub channel_split: bool,
     /// QuantizeFusionPass; false also disables simplify and alignment, as in PPQ.
@@ -302,6 +323,7 @@ impl Default for QuantizationSetting {
             equalization_setting: EqualizationSetting { iterations: 10, value_threshold: 0.5, including_bias: false },
             ssd_equalization: false,
             weight_split: false,
+            weight_split_setting: WeightSplitSetting::default(),
             channel_split: false,
             fusion: true,
             fusion_setting: FusionSetting { fuse_activation: true, fuse_passive_op: true },
@@ -405,6 +427,7 @@ impl QuantizationSetting {
             }
         }
         self.validate_training()?;
+        self.validate_unimplemented()?;
         let observers = [
             ("quantize_parameter_setting.calib_algorithm", &self.quantize_parameter_setting.calib_algorithm),
             ("quantize_activation_setting.calib_algorithm", &self.quantize_activation_setting.calib_algorithm),
@@ -426,6 +449,23 @@ impl QuantizationSetting {
 impl QuantizationSetting {
     /// Checks the training passes' arguments and the bit-width override: block sizes ≥ 1, a finite
     /// positive learning rate, a finite non-negative gamma, bit widths in 2..=16.
+    /// Refuses, by name, every switch whose pass the playground does not run yet: accepting such a flag
+    /// and quantizing without the pass would give results PPQ never produces.
+    fn validate_unimplemented(&self) -> Result<(), PipelineError> {
+        let flags = [
+            ("ssd_equalization", self.ssd_equalization, "SSDEqualizationPass"),
+            ("weight_split", self.weight_split, "HorizontalLayerSplitPass"),
+            ("channel_split", self.channel_split, "ChannelwiseSplitPass"),
+            ("blockwise_reconstruction", self.blockwise_reconstruction, "BlockwiseReconstructionPass (AdaRound)"),
+        ];
+        match flags.iter().find(|f| f.1) {
+            Some((flag, _, pass)) => Err(PipelineError::InvalidSetting(format!(
+                "{flag} = true asks for PPQ's {pass}, which this playground does not implement; set {flag} = false"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn validate_training(&self) -> Result<(), PipelineError> {
         let bad = |m: String| Err(PipelineError::InvalidSetting(m));
         if self.bias_correct_setting.block_size == 0 {
@@ -457,6 +497,22 @@ impl QuantizationSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unimplemented_pass_switches_are_refused_by_name() {
+        for flag in ["ssd_equalization", "weight_split", "channel_split", "blockwise_reconstruction"] {
+            let mut s = QuantizationSetting::default();
+            match flag {
+                "ssd_equalization" => s.ssd_equalization = true,
+                "weight_split" => s.weight_split = true,
+                "channel_split" => s.channel_split = true,
+                _ => s.blockwise_reconstruction = true,
+            }
+            let e = s.validate().unwrap_err().to_string();
+            assert!(e.contains(flag) && e.contains("does not implement"), "{e}");
+        }
+        QuantizationSetting::default().validate().unwrap();
+    }
 
     #[test]
     fn defaults_are_ppq_defaults_and_valid() {

@@ -10,6 +10,7 @@ pub mod equalization;
 pub mod fusion;
 pub mod parameter;
 pub mod passive;
+pub mod pattern;
 pub mod refine;
 pub mod simplify;
 pub mod training;

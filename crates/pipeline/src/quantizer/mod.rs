@@ -45,6 +45,8 @@ pub enum QuantizerKind {
     NcnnInt8,
     OpenvinoInt8,
     MnnInt8,
+    /// TengineQuantizer (same rules in 0.6.5.1 and 0.6.6).
+    TengineInt8,
     /// ≤0.6.5 only (platform value 10081).
     AcademicInt8,
     /// ≤0.6.5 only (platform value 601, later taken by RKNN).
@@ -53,7 +55,7 @@ pub enum QuantizerKind {
 
 impl QuantizerKind {
     /// Every quantizer this module describes.
-    pub const ALL: [QuantizerKind; 13] = [
+    pub const ALL: [QuantizerKind; 14] = [
         Self::TrtInt8,
         Self::Onnxruntime,
         Self::PplCudaInt8,
@@ -65,6 +67,7 @@ impl QuantizerKind {
         Self::NcnnInt8,
         Self::OpenvinoInt8,
         Self::MnnInt8,
+        Self::TengineInt8,
         Self::AcademicInt8,
         Self::OrtOosInt8,
     ];
@@ -83,6 +86,7 @@ impl QuantizerKind {
             Self::NcnnInt8 => "NCNN_INT8",
             Self::OpenvinoInt8 => "OPENVINO_INT8",
             Self::MnnInt8 => "MNN_INT8",
+            Self::TengineInt8 => "TENGINE_INT8",
             Self::AcademicInt8 => "ACADEMIC_INT8",
             Self::OrtOosInt8 => "ORT_OOS_INT8",
         }
@@ -96,6 +100,18 @@ impl QuantizerKind {
     /// The core platform, where the 0.6.6 enum has one (ACADEMIC_INT8 and ORT_OOS_INT8 do not).
     pub fn target_platform(self) -> Option<TargetPlatform> {
         TargetPlatform::from_name(self.name())
+    }
+
+    /// The quantizer's `target_platform`: the platform PPQ gives the ops it quantizes, which is not always
+    /// the platform it is registered under (SNPE_INT8 and QNN_DSP_INT8 use PPL_DSP_Quantizer, whose ops are
+    /// PPL_DSP_INT8; OnnxruntimeQuantizer keeps BaseQuantizer's INT8). `None` for the ≤0.6.5 quantizers
+    /// that have no 0.6.6 platform value here.
+    pub fn op_platform(self) -> Option<TargetPlatform> {
+        match self {
+            Self::SnpeInt8 | Self::QnnDspInt8 => Some(TargetPlatform::PplDspInt8),
+            Self::Onnxruntime => Some(TargetPlatform::Int8),
+            other => other.target_platform(),
+        }
     }
 
     /// The quantizer PPQ registers for a platform.

@@ -126,6 +126,8 @@ pub(super) fn ort(q: QuantizerKind, op: &OpDesc, model: StateModel) -> Result<Op
             // The policy says per-channel but the state keeps the bias in float.
             let bias = spec.last_input_mut(q, op)?;
             bias.per_channel(bits::SYM_PC, 0, weight_observer(model), model)?;
+            // PPQ's OnnxruntimeQuantizer never sets the bias observer: it keeps the default 'percentile'.
+            bias.observer_algorithm = INT8_SYM.observer.into();
             bias.state = QuantizationStates::FP32;
         }
     }

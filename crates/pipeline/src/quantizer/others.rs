@@ -66,6 +66,23 @@ const ORT_OOS_TYPES: &[&str] = &[
     "LeakyRelu",
 ];
 
+/// TengineQuantizer's `quant_operation_types`.
+const TENGINE_TYPES: &[&str] = &[
+    "Conv",
+    "GlobalAveragePool",
+    "AveragePool",
+    "Relu",
+    "Add",
+    "Mul",
+    "Clip",
+    "Sigmoid",
+    "MatMul",
+    "Gemm",
+    "Concat",
+    "LeakyRelu",
+    "Softmax",
+];
+
 pub(super) fn quant_types(q: QuantizerKind) -> Vec<&'static str> {
     let with_passive = |base: &[&'static str]| {
         let mut v = base.to_vec();
@@ -77,6 +94,7 @@ pub(super) fn quant_types(q: QuantizerKind) -> Vec<&'static str> {
         QuantizerKind::FpgaInt8 => [NXP_TYPES, FPGA_EXTRA].concat(),
         QuantizerKind::NcnnInt8 => NCNN_TYPES.to_vec(),
         QuantizerKind::MnnInt8 => MNN_TYPES.to_vec(),
+        QuantizerKind::TengineInt8 => TENGINE_TYPES.to_vec(),
         QuantizerKind::OpenvinoInt8 => with_passive(OPENVINO_TYPES),
         QuantizerKind::AcademicInt8 => ACADEMIC_TYPES.to_vec(),
         QuantizerKind::OrtOosInt8 => with_passive(ORT_OOS_TYPES),
@@ -120,12 +138,30 @@ pub(super) fn init(q: QuantizerKind, op: &OpDesc, model: StateModel) -> Result<O
             if has_bias {
                 let b = spec.last_input_mut(q, op)?;
                 b.grid(bits::SYM_PT_POW2, 30, -(1 << 29), 1 << 29, model)?;
-                b.observer_algorithm = w_obs.into();
+                // PPQ's FPGAQuantizer writes 'Minmax' (capitalised) in both releases.
+                b.observer_algorithm = "Minmax".into();
                 b.state = QuantizationStates::PASSIVE_INIT;
             }
             Ok(spec)
         }
         QuantizerKind::NcnnInt8 => ncnn(q, op, model),
+        QuantizerKind::TengineInt8 => {
+            // asymmetric uint8 per tensor, percentile; Conv/ConvTranspose/Gemm: a 30-bit symmetric
+            // per-tensor passive bias, and every input after the first observed by 'minmax' (both releases)
+            let mut spec =
+                create_default(op, &defaults(bits::ASYM_PT, RoundingPolicy::ROUND_HALF_EVEN, 0, 255), model)?;
+            if is_computing(t) {
+                if op.inputs.len() == 3 {
+                    let b = spec.last_input_mut(q, op)?;
+                    b.grid(bits::SYM_PT, 30, -(1 << 29), (1 << 29) - 1, model)?;
+                    b.state = QuantizationStates::PASSIVE_INIT;
+                }
+                for c in spec.inputs.iter_mut().skip(1) {
+                    c.observer_algorithm = "minmax".into();
+                }
+            }
+            Ok(spec)
+        }
         QuantizerKind::OpenvinoInt8 | QuantizerKind::MnnInt8 => {
             let (lo, rounding) = if q == QuantizerKind::MnnInt8 {
                 (-127, RoundingPolicy::ROUND_HALF_FAR_FORM_ZERO)
