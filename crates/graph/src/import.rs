@@ -135,6 +135,7 @@ pub fn build_graph(model: &ModelProto) -> Result<BaseGraph, GraphError> {
             let value = tensor_from_proto(t)?;
             let var = graph.var_mut(id);
             var.value = Some(value);
+            var.stored_dtype = t.data_type;
             var.is_parameter = true;
         }
     }

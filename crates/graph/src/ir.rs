@@ -99,6 +99,9 @@ pub struct Variable {
     pub shape: Option<Vec<Dim>>,
     /// Declared ONNX element type from graph inputs/outputs/value_info, if any.
     pub dtype: Option<i32>,
+    /// The element type the file stored a parameter in (float16/bfloat16/float64 become float32 on import, so
+    /// `value` no longer says): the schema's type constraints are checked against what the model declared.
+    pub stored_dtype: Option<i32>,
     /// True if the model listed this variable in `graph.value_info` (for write-back).
     pub in_value_info: bool,
     /// The op producing it, if any.
@@ -251,6 +254,7 @@ impl BaseGraph {
             value,
             shape: None,
             dtype: None,
+            stored_dtype: None,
             in_value_info: false,
             source_op: None,
             dest_ops: Vec::new(),

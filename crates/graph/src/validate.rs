@@ -165,6 +165,35 @@ fn validate_seeded(graph: &BaseGraph, data: &[(&str, &[usize])]) -> Result<Valid
             .map(|(&v, i)| i.as_ref().map(|i| (graph.var(v).name.as_str(), i.dtype.map(ops::storage_code))))
             .collect();
         schema::check_inputs(&op.name, &op.op_type, &typed)?;
+        // Where the model itself declares both types (initializers, graph inputs), they must agree as declared:
+        // a float64 weight beside a float32 input is a model onnx.checker and onnxruntime refuse.
+        let declared: Vec<Option<(&str, Option<i32>)>> = op
+            .inputs
+            .iter()
+            .map(|&v| {
+                let var = graph.var(v);
+                let t = if graph.inputs.contains(&v) { var.dtype } else { var.stored_dtype };
+                (!var.name.is_empty()).then_some((var.name.as_str(), t))
+            })
+            .collect();
+        if declared.iter().flatten().filter(|(_, t)| t.is_some()).count() >= 2 {
+            schema::check_inputs(&op.name, &op.op_type, &declared)?;
+        }
+        // Ops whose output has their input's type (`T → T`): a declared output type must be the declared input's.
+        if SAME_TYPE_OPS.contains(&op.op_type.as_str())
+            && let (Some(Some((in_name, Some(t_in)))), Some(&out)) = (declared.first(), op.outputs.first())
+            && let Some(t_out) = graph.var(out).dtype
+            && t_out != *t_in
+        {
+            return Err(GraphError::Invalid(format!(
+                "op '{}': output '{}' is declared {} but its input '{in_name}' is {} ({} keeps the type)",
+                op.name,
+                graph.var(out).name,
+                schema::dtype_name(t_out),
+                schema::dtype_name(*t_in),
+                op.op_type
+            )));
+        }
         let outs = infer_op(graph, id, &ins)?;
         for (k, (&v, info)) in op.outputs.iter().zip(outs).enumerate() {
             let var = graph.var(v);
@@ -336,6 +365,38 @@ fn depth(graph: &BaseGraph, order: &[OpId]) -> Result<usize, GraphError> {
     }
     Ok(deepest)
 }
+
+/// Ops whose first output has the element type of their first input (the schema's `T → T`).
+const SAME_TYPE_OPS: &[&str] = &[
+    "Relu",
+    "Sigmoid",
+    "Tanh",
+    "LeakyRelu",
+    "Elu",
+    "Selu",
+    "HardSigmoid",
+    "HardSwish",
+    "Softplus",
+    "Abs",
+    "Neg",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Reciprocal",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Softmax",
+    "Identity",
+    "Conv",
+    "Gemm",
+    "MatMul",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "BatchNormalization",
+];
 
 /// What inference knows about one variable.
 #[derive(Debug, Clone, Default)]
