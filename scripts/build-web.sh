@@ -14,8 +14,8 @@ STAGE=$T/web-stage
 
 # The page (app-ui, an ES module) and its pipeline worker (app-worker, a classic worker script: --target no-modules).
 cargo build --release --target wasm32-unknown-unknown --bin app-ui --bin app-worker
-stage_wasm app-ui web -O3
-stage_wasm app-worker no-modules -O3
+stage_wasm app-ui web "${WASM_OPT_LEVEL_UI:--O1}"
+stage_wasm app-worker no-modules "${WASM_OPT_LEVEL_WORKER:--O1}"
 
 # dist/ is assembled anew from the staged files (a few MB of copies, milliseconds).
 rm -rf dist && mkdir -p dist/pkg

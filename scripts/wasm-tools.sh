@@ -23,7 +23,9 @@ stage_wasm() {
   if [ "$(cat "$bg/.stamp" 2>/dev/null)" != "$key" ]; then
     say_step wasm-bindgen "$name ($target)"
     rm -rf "$bg" && mkdir -p "$bg"
+    local t0=$SECONDS
     wasm-bindgen --target "$target" --no-typescript --out-dir "$bg" "$input"
+    say_step "" "  $((SECONDS - t0)) s"
     printf '%s' "$key" >"$bg/.stamp"
   else
     say_step unchanged "wasm-bindgen $name"
@@ -33,7 +35,9 @@ stage_wasm() {
     rm -rf "$out.new" && cp -r "$bg" "$out.new" && rm -f "$out.new/.stamp"
     if [ "$level" != none ]; then
       say_step wasm-opt "$name $level ($WASM_OPT_DESC)"
+      local t0=$SECONDS
       "$WASM_OPT" "$level" "${WASM_OPT_FEATURES[@]}" "$bg/${name}_bg.wasm" -o "$out.new/${name}_bg.wasm"
+      say_step "" "  $((SECONDS - t0)) s, $(stat -c %s "$bg/${name}_bg.wasm") → $(stat -c %s "$out.new/${name}_bg.wasm") bytes"
     fi
     printf '%s' "$key" >"$out.new/.stamp"
     rm -rf "$out" && mv "$out.new" "$out"
