@@ -17,6 +17,8 @@ const mb = arg('mb', '16');
 const loads = Number(arg('loads', '5'));
 // --forward R: only the fp32 forwards, R interleaved rounds ours / onnxruntime-web (bench.js `forward=`).
 const forward = arg('forward', '0');
+// --alt a,b: with --forward, also time the bench builds copied into dist-bench/pkg-a/, pkg-b/ (an A/B of kernels).
+const alt = arg('alt', '');
 
 const gz = (file) => (existsSync(file) ? gzipSync(readFileSync(file), { level: 9 }).length : null);
 
@@ -56,7 +58,7 @@ async function main() {
   try {
     const { page, problems } = await openPage(browser, server.url);
     page.on('console', (m) => { if (m.type() === 'log') process.stderr.write(`  ${m.text()}\n`); });
-    await page.goto(`${server.url}index.html?reps=${reps}&mb=${mb}&forward=${forward}`);
+    await page.goto(`${server.url}index.html?reps=${reps}&mb=${mb}&forward=${forward}&alt=${alt}`);
     await page.waitForFunction(() => window.__bench && window.__bench.done, null, { timeout: 30 * 60_000, polling: 500 });
     const bench = await page.evaluate(() => window.__bench);
     if (bench.error) throw new Error(`bench page failed: ${bench.error}`);

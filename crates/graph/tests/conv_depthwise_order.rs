@@ -43,7 +43,11 @@ fn reference(
                     }
                     for kj in 0..kw {
                         let ix = (ox * sw + kj * dw) as isize - pl as isize;
-                        let v = if ix < 0 || ix >= iw as isize { 0.0 } else { x[(ch * ih + iy as usize) * iw + ix as usize] };
+                        let v = if ix < 0 || ix >= iw as isize {
+                            0.0
+                        } else {
+                            x[(ch * ih + iy as usize) * iw + ix as usize]
+                        };
                         acc += w[(ch * kh + ki) * kw + kj] * v;
                     }
                 }

@@ -361,61 +361,25 @@ fn depthwise_plane(
         }
     }
     let short = || format!("depthwise window {kh}×{kw} does not fit the padded input {ih}×{padded}");
-    // Per output row, the (tap, start in scratch) of every tap whose input row lies inside the plane.
-    let mut runs: Vec<(f32, usize)> = Vec::with_capacity(kh * kw);
     for (oy, dst) in out.chunks_exact_mut(ow.max(1)).take(oh).enumerate() {
-        runs.clear();
+        dst.fill(bias);
         for ki in 0..kh {
             let iy = (oy * sh + ki * w.d[0]) as isize - w.pb[0] as isize;
             if iy < 0 || iy >= ih as isize {
                 continue;
             }
             for kj in 0..kw {
+                let tap = taps[ki * kw + kj];
                 let off = kj * w.d[1];
                 let start = (iy as usize * sw + off % sw) * phase + off / sw;
-                if scratch.len() < start + ow {
-                    return Err(short());
+                let src = scratch.get(start..start + ow).ok_or_else(short)?;
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    *d += tap * v;
                 }
-                runs.push((taps[ki * kw + kj], start));
             }
         }
-        depthwise_row(dst, bias, &runs, scratch);
     }
     Ok(())
-}
-
-/// `dst[x] = bias + tap₀·src₀[x] + tap₁·src₁[x] + …` in `runs` order, each `srcᵢ = scratch[startᵢ..]`
-/// (checked by the caller to hold `dst.len()` values). Blocks of 16, then 8, then 4 columns are summed over
-/// all taps while they sit in registers, so the row is loaded and stored once instead of once per tap; the
-/// last few columns one by one. Every column's sum is the same on each route.
-fn depthwise_row(dst: &mut [f32], bias: f32, runs: &[(f32, usize)], scratch: &[f32]) {
-    let mut x0 = depthwise_blocks::<16>(dst, 0, bias, runs, scratch);
-    x0 = depthwise_blocks::<8>(dst, x0, bias, runs, scratch);
-    x0 = depthwise_blocks::<4>(dst, x0, bias, runs, scratch);
-    depthwise_blocks::<1>(dst, x0, bias, runs, scratch);
-}
-
-/// [`depthwise_row`] for the blocks of `B` columns from `x0` on; returns where it stopped.
-#[inline(always)]
-fn depthwise_blocks<const B: usize>(
-    dst: &mut [f32],
-    mut x0: usize,
-    bias: f32,
-    runs: &[(f32, usize)],
-    scratch: &[f32],
-) -> usize {
-    while x0 + B <= dst.len() {
-        let mut acc = [bias; B];
-        for &(tap, start) in runs {
-            let src = &scratch[start + x0..start + x0 + B];
-            for (a, &v) in acc.iter_mut().zip(src) {
-                *a += tap * v;
-            }
-        }
-        dst[x0..x0 + B].copy_from_slice(&acc);
-        x0 += B;
-    }
-    x0
 }
 
 /// ConvTranspose: sgemm of Wᵀ with each input image, then col2im scatter-add; pads, output_padding, output_shape,

@@ -30,7 +30,8 @@ pub fn run(ctx: &mut QuantizedGraph) -> Result<(), PipelineError> {
                 ctx.store.get_mut(tqc)?.set_observer_algorithm(Some(m.clone()));
             }
             let mut obs = observer_for(ctx, tqc, value.shape().len())?;
-            obs.observe(&super::calibration::f32_values(value), value.shape()).map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
+            obs.observe(&super::calibration::f32_values(value), value.shape())
+                .map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
             let so = obs.render().map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
             ctx.store.render(tqc, to_params(so).map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?)?;
         }
