@@ -2,12 +2,15 @@
 // a same-size Float32Array copy (the JS memory ceiling) and onnxruntime-web (wasm backend, one thread) on the
 // same models. Every figure is the median of `reps` timed runs after one warm-up run. Results go to
 // `window.__bench` (read by bench/run.mjs) and to the table on the page.
-// Query parameters: reps (default 7), mb (workload size in M f32, default 16).
+// Query parameters: reps (default 7), mb (workload size in M f32, default 16), forward=R (only the fp32
+// forwards: R interleaved rounds of ours then onnxruntime-web per model, `reps` timed runs each, with the
+// per-round ratio ours / ort; nothing else runs), alt=a,b (with forward: also time the builds in pkg-a/, pkg-b/).
 
 const params = new URLSearchParams(location.search);
 const REPS = Number(params.get('reps') || 7);
 const N = Number(params.get('mb') || 16) * (1 << 20);
 const CHANNELS = 64;
+const FORWARD_ROUNDS = Number(params.get('forward') || 0);
 const results = [];
 window.__bench = { done: false, results, error: null, reps: REPS, elements: N, userAgent: navigator.userAgent };
 
@@ -104,6 +107,72 @@ async function model(wasm, ort, name, bytes, calib, nCalib, latencyInner) {
   }
 }
 
+/** fp32 forward, ours and onnxruntime-web's, in interleaved rounds: each round times both, the ratio is per round. */
+async function forwardRounds(wasm, ort, name, bytes, rounds, inner, others = []) {
+  const m = new wasm.Model(bytes);
+  const shape = Array.from(m.input_shape());
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 1000) / 500 - 1;
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  const ours = [], theirs = [], ratios = [];
+  // Other builds of the bench wasm (pkg-<tag>/, e.g. the previous kernels), timed in the same rounds.
+  const alts = others.map(([tag, w]) => ({ tag, m: new w.Model(bytes), ms: [], ratios: [] }));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const a = await time(() => m.run(), REPS, inner);
+      for (const alt of alts) {
+        const t = await time(() => alt.m.run(), REPS, inner);
+        alt.ms.push(t.median);
+        alt.ratios.push(t.median / a.median);
+      }
+      const b = await time(() => session.run(feeds), REPS, inner);
+      ours.push(a.median); theirs.push(b.median); ratios.push(a.median / b.median);
+      console.log(`${name} round ${r + 1}: ours ${a.median.toFixed(3)} ms, ort ${b.median.toFixed(3)} ms, ratio ${(a.median / b.median).toFixed(3)}`);
+    }
+    window.__bench.profile = { ...(window.__bench.profile || {}), [name]: JSON.parse(m.profile(Math.min(inner * 5, 200))) };
+  } finally {
+    m.free();
+    for (const alt of alts) alt.m.free();
+    await session.release();
+  }
+  const row = (v) => {
+    const sorted = [...v].sort((x, y) => x - y);
+    return { median: sorted[v.length >> 1], min: sorted[0], max: sorted[sorted.length - 1], runs: v.length, inner, all: v };
+  };
+  record(name, `fp32 forward (ours, simd128), median of ${rounds} round medians`, row(ours));
+  record(name, 'fp32 forward (onnxruntime-web wasm, 1 thread), same rounds', row(theirs));
+  for (const alt of alts) {
+    record(name, `fp32 forward (build pkg-${alt.tag}), same rounds`, row(alt.ms));
+    const ar = row(alt.ratios);
+    results.push({ group: name, name: `ratio pkg-${alt.tag} / ours, median of per-round ratios`, unit: '×',
+      median: ar.median, min: ar.min, max: ar.max, runs: rounds, inner: 1, ms: alt.ratios });
+  }
+  const rr = row(ratios);
+  results.push({ group: name, name: 'ratio ours / onnxruntime-web, median of per-round ratios', unit: '×',
+    median: rr.median, min: rr.min, max: rr.max, runs: rounds, inner: 1, ms: ratios });
+  console.log(`${name} ratio ours/ort: ${rr.median.toFixed(3)} [${rr.min.toFixed(3)}–${rr.max.toFixed(3)}]`);
+}
+
+async function forwardOnly(simd) {
+  // Optional other builds for an A/B in the same rounds: ?alt=base,mr4 loads pkg-base/, pkg-mr4/.
+  const others = [];
+  for (const tag of (params.get('alt') || '').split(',').filter(Boolean)) {
+    const w = await import(`./pkg-${tag}/bench-wasm.js`);
+    await w.default();
+    others.push([tag, w]);
+  }
+  const ort = await import('./ort/ort.wasm.min.mjs');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = new URL('./ort/', location.href).href;
+  await forwardRounds(simd, ort, 'digits_cnn', await fetchBytes('./models/digits_cnn.onnx'), FORWARD_ROUNDS, 200, others);
+  const mnv2 = await optionalBytes('./models/mobilenetv2.onnx');
+  if (!mnv2) throw new Error('forward mode needs models/mobilenetv2.onnx (scripts/bench/make_mobilenetv2_onnx.py)');
+  await forwardRounds(simd, ort, 'mobilenetv2', mnv2, FORWARD_ROUNDS, 1, others);
+}
+
 async function main() {
   const simd = await import('./pkg-simd/bench-wasm.js');
   await simd.default();
@@ -111,6 +180,7 @@ async function main() {
   const nosimd = await import('./pkg-nosimd/bench-wasm.js').catch(() => null);
   if (nosimd) await nosimd.default();
   if (!simd.simd128() || nosimd?.simd128()) throw new Error('the two builds are not simd128 / no-simd128');
+  if (FORWARD_ROUNDS > 0) return forwardOnly(simd);
 
   await jsCopy();
   await kernels(simd, 'simd128');

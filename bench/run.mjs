@@ -15,6 +15,10 @@ const arg = (name, dflt) => {
 const reps = arg('reps', '7');
 const mb = arg('mb', '16');
 const loads = Number(arg('loads', '5'));
+// --forward R: only the fp32 forwards, R interleaved rounds ours / onnxruntime-web (bench.js `forward=`).
+const forward = arg('forward', '0');
+// --alt a,b: with --forward, also time the bench builds copied into dist-bench/pkg-a/, pkg-b/ (an A/B of kernels).
+const alt = arg('alt', '');
 
 const gz = (file) => (existsSync(file) ? gzipSync(readFileSync(file), { level: 9 }).length : null);
 
@@ -54,12 +58,12 @@ async function main() {
   try {
     const { page, problems } = await openPage(browser, server.url);
     page.on('console', (m) => { if (m.type() === 'log') process.stderr.write(`  ${m.text()}\n`); });
-    await page.goto(`${server.url}index.html?reps=${reps}&mb=${mb}`);
+    await page.goto(`${server.url}index.html?reps=${reps}&mb=${mb}&forward=${forward}&alt=${alt}`);
     await page.waitForFunction(() => window.__bench && window.__bench.done, null, { timeout: 30 * 60_000, polling: 500 });
     const bench = await page.evaluate(() => window.__bench);
     if (bench.error) throw new Error(`bench page failed: ${bench.error}`);
     await page.close();
-    const render = await firstRender(browser);
+    const render = forward !== '0' ? null : await firstRender(browser);
     out = {
       date: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}`,
@@ -83,7 +87,7 @@ async function main() {
   }
   const dir = path.join(ROOT, 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'browser.json'), JSON.stringify(out, null, 1));
+  writeFileSync(path.join(dir, forward !== '0' ? 'browser-forward.json' : 'browser.json'), JSON.stringify(out, null, 1));
   console.log(`${out.browser}\n${out.machine}; median of ${out.reps} runs`);
   for (const r of out.results) {
     console.log(`${r.group.padEnd(12)} ${r.name.padEnd(52)} ${r.median.toFixed(3).padStart(9)} ${r.unit}  [${r.min.toFixed(3)}–${r.max.toFixed(3)}]`);

@@ -13,13 +13,13 @@ OUT=dist-bench
 # the denominators of the simd128 ratios (see BENCHMARKS.md).
 NOSIMD_OPT=${BENCH_NOSIMD_OPT:--O1}
 SIMD_OPT=${BENCH_SIMD_OPT:--O3}
-WASM_OPT=(wasm-opt --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+# wasm-bindgen + wasm-opt are skipped when their input .wasm and flags are unchanged (scripts/wasm-tools.sh).
+. scripts/wasm-tools.sh
 
 build() { # $1 = pkg dir name, $2 = cargo target dir, $3 = wasm-opt level; RUSTFLAGS from the caller's environment
   cargo build --release --target wasm32-unknown-unknown --bin bench-wasm --target-dir "$2"
-  wasm-bindgen --target web --no-typescript --out-dir "$OUT/$1" "$2/wasm32-unknown-unknown/release/bench-wasm.wasm"
-  "${WASM_OPT[@]}" "$3" "$OUT/$1/bench-wasm_bg.wasm" -o "$OUT/$1/bench-wasm_bg.wasm"
+  T=$2/wasm32-unknown-unknown STAGE=$2/wasm32-unknown-unknown/bench-stage/$1 stage_wasm bench-wasm web "$3"
+  mkdir -p "$OUT/$1" && cp -r "$2/wasm32-unknown-unknown/bench-stage/$1/bench-wasm/." "$OUT/$1/" && rm -f "$OUT/$1/.stamp"
 }
 
 rm -rf "$OUT" && mkdir -p "$OUT/ort" "$OUT/models"

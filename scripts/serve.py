@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Static server for dist/ on 127.0.0.1 only, with the playground's Content-Security-Policy as a header
-(the page carries the same policy as a <meta>), the wasm MIME type and no caching. Prints the URL."""
+(the page carries the same policy as a <meta>), COOP/COEP (so the page is cross-origin isolated: SharedArrayBuffer for
+wasm threads), the wasm MIME type and no caching. Prints the URL."""
 import argparse
 import functools
 import http.server
@@ -19,6 +20,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Security-Policy", CSP)
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
         super().end_headers()
 
     def log_message(self, fmt, *args):  # quiet: one line per request only when asked

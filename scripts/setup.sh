@@ -35,7 +35,8 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
 fi
 
 # 4. Python referees for parity tests (onnx checker, onnxruntime), pinned in requirements-dev.txt.
-if ! python3 -c 'import numpy, onnx, onnxruntime' 2>/dev/null; then
+# (find_spec looks for the packages without importing them: onnxruntime's import alone takes seconds.)
+if ! python3 -c 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("numpy", "onnx", "onnxruntime")))' 2>/dev/null; then
   say "installing Python test referees (onnx, onnxruntime, numpy)"
   python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 fi

@@ -27,6 +27,14 @@ pub trait ExecutionHook {
         Ok(())
     }
 
+    /// Called instead of [`ExecutionHook::before_op`] when [`ExecutionHook::wants_inputs`] is false: the op's
+    /// inputs lent for reading only (None for omitted optional inputs), nothing copied. Observers that only look
+    /// at values use this.
+    fn look_at_inputs(&mut self, graph: &BaseGraph, op: OpId, inputs: &[Option<&Tensor>]) -> Result<(), GraphError> {
+        let _ = (graph, op, inputs);
+        Ok(())
+    }
+
     /// Called with the op's outputs after it runs; what it leaves in `outputs` is stored for consumers.
     fn after_op(&mut self, graph: &BaseGraph, op: OpId, outputs: &mut [Tensor]) -> Result<(), GraphError> {
         let _ = (graph, op, outputs);
@@ -157,6 +165,7 @@ impl<'g> Executor<'g> {
                         |&v| if g.var(v).name.is_empty() { Ok(None) } else { value_of(g, v, values.get(&v)).map(Some) },
                     )
                     .collect::<Result<Vec<_>, _>>()?;
+                hook.look_at_inputs(g, id, &refs)?;
                 (self.runner)(&op.op_type, &refs, &attrs)?
             };
             drop(owned);

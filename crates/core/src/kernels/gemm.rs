@@ -232,17 +232,16 @@ fn product<V: Lanes>(g: &Gemm<'_>, c: &mut [f32], ldc: usize) {
 fn tile<V: Lanes>(rows: &[&[f32]; MR], strip: &[f32], k: usize) -> [[V; 2]; MR] {
     let mut acc = [[V::splat(0.0); 2]; MR];
     debug_assert!(rows.iter().all(|r| r.len() == k) && strip.len() == k * NR);
-    let (a0, a1, a2, a3) = (rows[0].as_ptr(), rows[1].as_ptr(), rows[2].as_ptr(), rows[3].as_ptr());
+    let a: [*const f32; MR] = std::array::from_fn(|r| rows[r].as_ptr());
     let b = strip.as_ptr();
     for kk in 0..k {
         // SAFETY: every row of A holds k values and the strip k·NR (checked by `Gemm::check` and the
-        // packing in `product`), so kk < k keeps all four scalar reads and both four-lane loads in bounds.
+        // packing in `product`), so kk < k keeps all MR scalar reads and both four-lane loads in bounds.
         unsafe {
             let b0 = V::load(b.add(kk * NR));
             let b1 = V::load(b.add(kk * NR + 4));
-            let av = [*a0.add(kk), *a1.add(kk), *a2.add(kk), *a3.add(kk)];
-            for (lanes, &a) in acc.iter_mut().zip(&av) {
-                let a = V::splat(a);
+            for (lanes, &ar) in acc.iter_mut().zip(&a) {
+                let a = V::splat(*ar.add(kk));
                 lanes[0] = lanes[0].add(a.mul(b0));
                 lanes[1] = lanes[1].add(a.mul(b1));
             }

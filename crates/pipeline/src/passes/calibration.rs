@@ -14,7 +14,8 @@ use ppq_core::{QuantError, QuantizationProperty};
 use ppq_graph::executor::{ExecutionHook, Executor};
 use ppq_graph::ir::Dim;
 use ppq_graph::{BaseGraph, GraphError, OpId, Tensor};
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 /// Calibration batches: each batch gives a value to every graph input, by name (PPQ's dataloader).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -121,25 +122,63 @@ struct Watch {
     observer: Box<dyn Observer>,
 }
 
-/// The CalibrationHook: observers see raw values, then the op's active TQCs fake-quantize.
+/// A tensor's float32 values without a copy when it is a contiguous float32 tensor (every activation the
+/// executor produces); other element types and layouts are converted.
+pub(crate) fn f32_values(t: &Tensor) -> Cow<'_, [f32]> {
+    match t {
+        Tensor::F32(a) => match a.as_slice() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(a.iter().copied().collect()),
+        },
+        other => Cow::Owned(other.to_f32_vec()),
+    }
+}
+
+/// The CalibrationHook: observers see raw values, then the op's active TQCs fake-quantize. Observers read the
+/// executor's values in place (no copy); an op's inputs are copied only when one of its active input TQCs
+/// rewrites them, and activated parameters were fake-quantized once into the graph the calibration runs on
+/// (`prebaked`), since their TQCs cannot change during the pass.
 struct CalibrationHook<'a> {
     ctx: &'a QuantizedGraph,
     watches: &'a mut HashMap<Slot, Watch>,
+    prebaked: &'a HashSet<(OpId, usize)>,
 }
 
 impl CalibrationHook<'_> {
     fn observe(&mut self, g: &BaseGraph, slot: Slot, value: &Tensor) -> Result<(), GraphError> {
         if let Some(w) = self.watches.get_mut(&slot) {
-            let data = value.to_f32_vec();
-            w.observer.observe(&data, value.shape()).map_err(|e| {
+            w.observer.observe(&f32_values(value), value.shape()).map_err(|e| {
                 GraphError::Invalid(format!("observing {} at op '{}': {e}", self.ctx.label(w.tqc), g.op(slot.0).name))
             })?;
         }
         Ok(())
     }
+
+    /// Whether input `slot` of `op` is rewritten in this forward: its TQC is active and was not prebaked.
+    fn rewrites_input(&self, op: OpId, slot: usize, tqc: TqcId) -> bool {
+        !self.prebaked.contains(&(op, slot))
+            && self.ctx.store.get(tqc).is_ok_and(|t| t.state().is_activated(self.ctx.store.model()))
+    }
 }
 
 impl ExecutionHook for CalibrationHook<'_> {
+    fn wants_inputs(&self, _: &BaseGraph, op: OpId) -> bool {
+        let Some(cfg) = self.ctx.config(op) else { return false };
+        cfg.input_quantization_config.iter().enumerate().any(|(i, &t)| self.rewrites_input(op, i, t))
+    }
+
+    fn look_at_inputs(&mut self, g: &BaseGraph, op: OpId, inputs: &[Option<&Tensor>]) -> Result<(), GraphError> {
+        if self.ctx.config(op).is_none() {
+            return Ok(());
+        }
+        for (i, v) in inputs.iter().enumerate() {
+            if let Some(v) = v {
+                self.observe(g, (op, true, i), v)?;
+            }
+        }
+        Ok(())
+    }
+
     fn before_op(&mut self, g: &BaseGraph, op: OpId, inputs: &mut [Option<Tensor>]) -> Result<(), GraphError> {
         let Some(cfg) = self.ctx.config(op) else { return Ok(()) };
         for (i, v) in inputs.iter().enumerate() {
@@ -147,8 +186,10 @@ impl ExecutionHook for CalibrationHook<'_> {
                 self.observe(g, (op, true, i), v)?;
             }
         }
-        for (&t, v) in cfg.input_quantization_config.iter().zip(inputs.iter_mut()) {
-            if let Some(v) = v {
+        for (i, (&t, v)) in cfg.input_quantization_config.iter().zip(inputs.iter_mut()).enumerate() {
+            if let Some(v) = v
+                && !self.prebaked.contains(&(op, i))
+            {
                 apply_if_active(&self.ctx.store, t, v).map_err(|e| GraphError::Invalid(e.to_string()))?;
             }
         }
@@ -167,6 +208,33 @@ impl ExecutionHook for CalibrationHook<'_> {
     }
 }
 
+/// The graph the calibration runs on: `ctx.graph` with every parameter that one input slot of a quantable op
+/// reads through an ACTIVATED TQC of its own (a weight after the parameter pass) replaced by its fake-quantized
+/// value, and the set of those slots. Fake-quantizing them here once gives the same values as doing it in every
+/// forward, as PPQ does, because calibration renders no parameter TQC.
+fn prebake_parameters(ctx: &QuantizedGraph) -> Result<(BaseGraph, HashSet<(OpId, usize)>), PipelineError> {
+    let mut graph = ctx.graph.clone();
+    let mut slots = HashSet::new();
+    for op in ctx.quantable_ops() {
+        let Some(cfg) = ctx.config(op) else { continue };
+        for (i, (&tqc, &var)) in cfg.input_quantization_config.iter().zip(&ctx.graph.op(op).inputs).enumerate() {
+            let v = ctx.graph.var(var);
+            let single_use = v.dest_ops == [op] && ctx.graph.op(op).inputs.iter().filter(|&&x| x == var).count() == 1;
+            if !v.is_parameter || !single_use || v.value.is_none() || ctx.store.root(tqc)? != tqc {
+                continue;
+            }
+            if ctx.store.get(tqc)?.state() != S::ACTIVATED {
+                continue;
+            }
+            if let Some(value) = graph.var_mut(var).value.as_mut() {
+                apply_if_active(&ctx.store, tqc, value)?;
+                slots.insert((op, i));
+            }
+        }
+    }
+    Ok((graph, slots))
+}
+
 /// PPQ's loop: ceil(steps / len) epochs over the batches, stopping after `steps` batches; `on_sample(k, steps)`
 /// after batch k.
 fn feed_all(
@@ -176,8 +244,9 @@ fn feed_all(
     on_sample: &mut dyn FnMut(usize, usize),
 ) -> Result<(), PipelineError> {
     let steps = ctx.setting.quantize_activation_setting.calib_steps as usize;
-    let exec = Executor::new(&ctx.graph)?;
-    let mut hook = CalibrationHook { ctx, watches };
+    let (graph, prebaked) = prebake_parameters(ctx)?;
+    let exec = Executor::new(&graph)?;
+    let mut hook = CalibrationHook { ctx, watches, prebaked: &prebaked };
     for (k, batch) in calib.batches.iter().cycle().take(steps).enumerate() {
         exec.forward(&CalibrationData::feeds(batch), None, &mut hook)?;
         on_sample(k + 1, steps);

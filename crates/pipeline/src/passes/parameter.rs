@@ -25,13 +25,13 @@ pub fn run(ctx: &mut QuantizedGraph) -> Result<(), PipelineError> {
             if !v.is_parameter || ctx.store.get(tqc)?.state() != S::INITIAL {
                 continue;
             }
-            let Some(value) = v.value.clone() else { continue };
+            let Some(value) = v.value.as_ref() else { continue };
             if let Some(m) = &method {
                 ctx.store.get_mut(tqc)?.set_observer_algorithm(Some(m.clone()));
             }
             let mut obs = observer_for(ctx, tqc, value.shape().len())?;
-            let data = value.to_f32_vec();
-            obs.observe(&data, value.shape()).map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
+            obs.observe(&super::calibration::f32_values(value), value.shape())
+                .map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
             let so = obs.render().map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?;
             ctx.store.render(tqc, to_params(so).map_err(|e| err(format!("{}: {e}", ctx.label(tqc))))?)?;
         }
