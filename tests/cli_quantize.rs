@@ -34,6 +34,9 @@ fn quantize_and_compare_with(model: &str, platform: &str, version: &str) {
             platform,
             "--calib-algorithm",
             "minmax",
+            // the reference runs fed every sample once (calib_steps = len(dataloader))
+            "--steps",
+            "all",
             "--profile",
             version,
             "--out",

@@ -93,6 +93,9 @@ fn qdq_in_onnxruntime_matches_run_quantized_within_one_lsb() {
             &platform,
             "--calib-algorithm",
             "minmax",
+            // the reference runs fed every sample once (calib_steps = len(dataloader))
+            "--steps",
+            "all",
             "--out",
             s(&dir),
         ]);

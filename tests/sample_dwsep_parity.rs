@@ -7,17 +7,14 @@
 //! A third check keeps the page's bundled copy (www/samples) the same as the references.
 //!
 //! Measured (2026-12-03): PPL_CUDA_INT8 matches PPQ exactly (64/64 records, every snapshot, sim outputs) and so
-//! does its accuracy (0.9907). Two known gaps, both named by the brief:
-//! - TRT_INT8, Swish fusion: PPQ's QuantizeFusionPass fuses the 5 Swish patterns (Conv → Sigmoid → Mul; TRT_INT8
-//!   lists Swish among its fused activations) and we do not, so 25 TQCs differ from the fusion pass on and then
-//!   every scale downstream (39/64 records equal, 175 snapshot differences, sim outputs up to 1.01 apart) and the
-//!   accuracy: ours 0.9907 (535/540) against PPQ's 0.9926 (536/540), 1 prediction differs.
+//! does its accuracy (0.9907). TRT_INT8's Swish patterns (Conv → Sigmoid → Mul) are fused as PPQ's
+//! QuantizeFusionPass does since the platforms issue's Swish fusion landed: its TQCs and accuracy are PPQ's. One
+//! known gap:
 //! - PPL_DSP_INT8, equalization of the pointwise → depthwise pair: every record and snapshot matches (64/64,
 //!   scales to 2e-7) but the simulated outputs differ by up to 0.127 (logits up to ~19); the test-split accuracy
 //!   and all 540 predictions are still PPQ's (0.9944).
 //!
-//! The strict tests of those two are `#[ignore]`d with the reason; `dwsep_trt_int8_swish_gap_is_the_known_one`
-//! pins the Swish gap (fails when it closes or changes).
+//! Its strict test is `#[ignore]`d with the reason.
 
 mod parity_common;
 
@@ -28,7 +25,6 @@ use ppq_playground::core::state::StateModel;
 use ppq_playground::graph::Tensor;
 use ppq_playground::pipeline::{CalibrationData, Pipeline, QuantizationSetting};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const MODEL: &str = "dwsep_digits";
@@ -102,42 +98,6 @@ fn check_accuracy(platform: &str) {
     assert!((acc - ppq_acc).abs() < 1e-12, "{platform}: accuracy {acc} vs PPQ {ppq_acc}");
 }
 
-/// The TQC ids whose state or root differ between PPQ's snapshot after its Quantization Fusion Pass and ours.
-fn fusion_snapshot_diffs(platform: &str, p: &Pipeline) -> (BTreeSet<String>, BTreeSet<String>) {
-    let passes = load(&run_dir(platform).join("passes.json"));
-    let theirs = passes.as_array().unwrap().iter().find(|s| s["pass"] == FUSION).expect("PPQ ran its fusion pass");
-    let ours = p.trace().snapshots.iter().find(|s| s.pass == FUSION).expect("we ran the fusion pass");
-    let mut differ = BTreeSet::new();
-    for (id, st) in theirs["states"].as_object().unwrap() {
-        let root = theirs["dominated_by"].get(id).and_then(Value::as_str);
-        if ours.states.get(id).map(String::as_str) != st.as_str()
-            || ours.dominated_by.get(id).map(String::as_str) != root
-        {
-            differ.insert(id.clone());
-        }
-    }
-    // What PPQ's QuantizeFusionPass does for 'Swish' (ppq/quantization/optim/refine.py): for each computing op →
-    // Sigmoid → Mul (the Mul also reading the computing op's output), the computing op's output, the Sigmoid's
-    // input and output and both Mul inputs are dominated by the Mul's output TQC.
-    let records = load(&run_dir(platform).join("tqc.json"));
-    let mul_outputs: BTreeSet<&str> = records
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["op_type"] == "Mul" && r["io"] == "out")
-        .filter_map(|r| r["self"].as_str())
-        .collect();
-    let swish: BTreeSet<String> = theirs["dominated_by"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, root)| root.as_str().is_some_and(|r| mul_outputs.contains(r)))
-        .map(|(id, _)| id.clone())
-        .collect();
-    (differ, swish)
-}
-
-const FUSION: &str = "PPQ Quantization Fusion Pass";
 /// Full TQC parity: every tqc.json record, every passes.json snapshot, the simulated outputs.
 fn check_tqcs(platform: &str) {
     let (summary, _) = quantize(platform);
@@ -154,29 +114,7 @@ fn check_tqcs_not_sim(platform: &str) {
     assert!(s.max_scale_rel <= 1e-6, "{}: scale rel err {}", s.name, s.max_scale_rel);
 }
 
-/// The measured gap, named: the fusion pass is the first place we differ from PPQ and there exactly the TQCs of
-/// the Swish patterns differ (25: 5 patterns × 5 TQCs). Fails loudly once the gap closes or changes: then
-/// remove the `#[ignore]` of the `*_tqcs_equal_ppq` test and this check.
-fn check_known_swish_gap(platform: &str) {
-    let (summary, p) = quantize(platform);
-    let (differ, swish) = fusion_snapshot_diffs(platform, &p);
-    println!(
-        "{MODEL} {platform}: {} TQCs differ after the fusion pass, {} in Swish patterns",
-        differ.len(),
-        swish.len()
-    );
-    assert_eq!(swish.len(), 25, "{platform}: PPQ's Swish-fused TQCs");
-    if differ.is_empty() {
-        panic!("{platform}: the Swish fusion gap is closed: un-ignore dwsep_*_tqcs_equal_ppq and drop this test");
-    }
-    assert_eq!(differ, swish, "{platform}: the fusion-pass differences are no longer exactly the Swish TQCs");
-    // before the fusion pass (the TQCs as the quantizer created them) everything matches
-    let first = summary.diffs.iter().find(|d| !d.starts_with("record")).cloned().unwrap_or_default();
-    assert!(first.starts_with(FUSION), "{platform}: first snapshot difference is not in the fusion pass: {first}");
-}
-
 #[test]
-#[ignore = "known gap: no Swish fusion in our QuantizeFusionPass (branch h17): 535/540 against PPQ's 536/540"]
 fn dwsep_trt_int8_accuracy_equals_ppq() {
     check_accuracy("TRT_INT8");
 }
@@ -187,7 +125,6 @@ fn dwsep_ppl_dsp_int8_accuracy_equals_ppq() {
 }
 
 #[test]
-#[ignore = "known gap: no Swish fusion in our QuantizeFusionPass (branch h17); see dwsep_trt_int8_swish_gap_is_the_known_one"]
 fn dwsep_trt_int8_tqcs_equal_ppq() {
     check_tqcs("TRT_INT8");
 }
@@ -215,11 +152,6 @@ fn dwsep_ppl_cuda_int8_tqcs_equal_ppq() {
 #[test]
 fn dwsep_ppl_cuda_int8_accuracy_equals_ppq() {
     check_accuracy("PPL_CUDA_INT8");
-}
-
-#[test]
-fn dwsep_trt_int8_swish_gap_is_the_known_one() {
-    check_known_swish_gap("TRT_INT8");
 }
 
 /// The float model is what the script says: fp32 accuracy on the test split as recorded, > 0.95.

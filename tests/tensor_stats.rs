@@ -25,7 +25,9 @@ fn graph() -> BaseGraph {
 fn setup() -> (Pipeline, CalibrationData) {
     let bytes = std::fs::read(reference_dir().join("models/digits_cnn.onnx")).unwrap();
     let data = calib_from_npy(&std::fs::read(reference_dir().join("calib/digits_cnn_calib.npy")).unwrap()).unwrap();
-    let (mut p, calib, n) = prepare(import_onnx(&bytes).unwrap(), &data, &SessionSettings::default()).unwrap();
+    // minmax over one pass of the 64 samples, as the reference runs were made
+    let settings = SessionSettings { observer: Some("minmax".into()), calib_steps: None, ..SessionSettings::default() };
+    let (mut p, calib, n) = prepare(import_onnx(&bytes).unwrap(), &data, &settings).unwrap();
     assert_eq!((n, calib.batches.len()), (64, 64));
     p.run_all(&calib).unwrap();
     (p, calib)
