@@ -124,3 +124,36 @@ test('the pipeline panel runs the settings of the panel above it, and sortable S
   assert.equal(await page.locator('#snr-table th[aria-sort=descending]').count(), 1);
   assert.deepEqual(problems, []);
 });
+
+test('a link with settings shows them in the one panel; changing the platform once, every view follows', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.goto(`${server.url}#m=b_residual&ew=none`);
+  await settled(page);
+  await page.waitForSelector('#output-error .db');
+  assert.equal(await page.locator('#set-elementwise-alignment').inputValue(), 'none');
+  assert.equal(await page.locator('#set-platform').inputValue(), 'TRT_INT8');
+  const source = await page.locator('#result-source').innerText();
+  assert.match(source, /^Our pipeline: .*none.* · 16 samples \(calibration JSON\) · 16 calibration steps$/);
+  assert.match(await page.locator('#calib-label').innerText(), /^bundled, 16 samples$/);
+  const before = {
+    snr: await page.locator('#output-error .db').first().getAttribute('data-snr'),
+    summary: await page.locator('#settings summary').innerText(),
+  };
+  await page.selectOption('#set-platform', 'PPL_DSP_INT8');
+  await page.waitForFunction(() => /PPL_DSP_INT8/.test(document.querySelector('#result-source')?.textContent ?? ''),
+    null, { timeout: 120_000 });
+  await settled(page);
+  // the panel, the result, the error, the URL: all the new run's
+  assert.equal(await page.locator('#set-platform').inputValue(), 'PPL_DSP_INT8');
+  assert.equal(await page.locator('#set-elementwise-alignment').inputValue(), 'none', 'other settings stay');
+  assert.match(await page.locator('#settings summary').innerText(), /PPL_DSP_INT8/);
+  assert.notEqual(await page.locator('#settings summary').innerText(), before.summary);
+  assert.notEqual(await page.locator('#output-error .db').first().getAttribute('data-snr'), before.snr);
+  assert.equal(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('p'), 'PPL_DSP_INT8');
+  // the inspector shows the new run's records: an op on a PPL_DSP run names that platform
+  await page.locator('.op-node[data-op="add"]').click();
+  await page.waitForSelector('#inspector .tqc');
+  assert.match(await page.locator('#inspector').innerText(), /PPL_DSP_INT8/);
+  await screenshot(page, 'settings-platform-follows');
+  assert.deepEqual(problems, []);
+});
