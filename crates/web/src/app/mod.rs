@@ -149,7 +149,6 @@ pub enum Msg {
 pub struct RunBundle {
     doc: ViewModel,
     outputs: Vec<OutputError>,
-    calibration: String,
     compare: Option<(String, Vec<OutputError>, Vec<TqcDiff>)>,
     quirks: Vec<TqcDiff>,
     extras: teach_runner::Extras,
@@ -200,7 +199,6 @@ pub struct App {
     loaded_key: Option<String>,
     pending_key: Option<String>,
     outputs: Vec<OutputError>,
-    calibration: String,
     compare: Option<(String, Vec<OutputError>, Rc<Vec<TqcDiff>>)>,
     quirks: Rc<Vec<TqcDiff>>,
     learn: bool,
@@ -239,7 +237,6 @@ impl Component for App {
             loaded_key: None,
             pending_key: None,
             outputs: Vec::new(),
-            calibration: String::new(),
             compare: None,
             quirks: Rc::new(Vec::new()),
             scroll: true,
@@ -391,7 +388,6 @@ impl Component for App {
                     Ok(b) => {
                         self.doc = Some(Rc::new(b.doc));
                         self.outputs = b.outputs;
-                        self.calibration = b.calibration;
                         self.compare = b.compare.map(|(l, o, d)| (l, o, Rc::new(d)));
                         self.quirks = Rc::new(b.quirks);
                         self.extras = Rc::new(b.extras);
@@ -747,7 +743,6 @@ impl App {
             self.loaded_key = Some(run_key(&exp, self.calib_gen));
             self.pending_key = None;
             self.outputs.clear();
-            self.calibration.clear();
             self.compare = None;
             self.quirks = Rc::new(Vec::new());
             self.exp = exp;

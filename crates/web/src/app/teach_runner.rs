@@ -56,10 +56,6 @@ pub struct Extras {
     pub label: String,
     /// Before/after baking of every parameter.
     pub baking: Vec<BakingView>,
-    /// Calibration samples of the main run and the steps it fed.
-    pub samples: usize,
-    /// Calibration steps RuntimeCalibrationPass fed.
-    pub steps: u32,
 }
 
 /// Fetches the experiment's sample and its calibration data and prepares its graph.
@@ -96,17 +92,9 @@ pub fn bundle(f: &Fetched, report: ExperimentReport) -> Result<RunBundle, String
         let (right, _) = exp.with_overrides(&c.overrides);
         (right.label(), c.report.outputs, diff(&main.records, &c.report.records))
     });
-    let calibration = format!("{} · {} calibration steps", main.calibration, main.steps);
-    let extras = Extras {
-        layers: main.layers,
-        compare_layers,
-        sweep: report.sweep,
-        label: exp.label(),
-        baking: main.baking,
-        samples: main.samples,
-        steps: main.steps,
-    };
-    Ok(RunBundle { doc, outputs: main.outputs, calibration, compare, quirks, extras })
+    let extras =
+        Extras { layers: main.layers, compare_layers, sweep: report.sweep, label: exp.label(), baking: main.baking };
+    Ok(RunBundle { doc, outputs: main.outputs, compare, quirks, extras })
 }
 
 impl super::App {
