@@ -269,3 +269,37 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(status.code(), Some(101), "{err}");
 }
+
+/// `inspect` says "ok" only for a model that runs: sizes that exist only at run time (a ConstantOfShape
+/// feeding a Gather) are found by the probe run; the budget flags bound a run, and a bad value is a usage error.
+#[test]
+fn the_probe_and_the_budget_flags() {
+    let bomb = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/models/gather_bomb.onnx");
+    let o = bin(&["inspect", bomb]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("validation: the fp32 probe run on zeros of the declared input shapes: model too large: op 'gather': output shape [1048576, 1024] is too large"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = bin(&["inspect", &model("b_residual"), "--op-cost", "10"]);
+    assert!(text(&o.stdout).contains("over the per-op limit of 10"), "{}", text(&o.stdout));
+    let o = bin(&["inspect", &model("b_residual"), "--memory-budget", "64"]);
+    assert!(text(&o.stdout).contains("validation: ok"), "{}", text(&o.stdout));
+    let o = bin(&["inspect", &model("b_residual"), "--memory-budget", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    // A quantize run under a per-op bound its first Conv exceeds: exit 1, the op named.
+    let calib = reference_dir().join("calib/b_residual_calib.json");
+    let out = tmp("budget_quantize");
+    let o = bin(&[
+        "quantize",
+        &model("b_residual"),
+        "--calib",
+        calib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--op-cost",
+        "10",
+    ]);
+    assert_user_error(&o, "over the per-op limit of 10");
+}

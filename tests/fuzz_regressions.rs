@@ -4,7 +4,10 @@
 
 include!("corpus/check.rs");
 
+use ppq_playground::graph::dispatch::dispatch_graph;
+use ppq_playground::graph::format::{FormatVersion, format_graph};
 use ppq_playground::graph::import::import_onnx;
+use ppq_playground::graph::validate::inspect_onnx;
 use ppq_playground::graph::validate::validate;
 use std::path::Path;
 

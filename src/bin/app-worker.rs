@@ -20,9 +20,21 @@ mod wasm {
         let _ = scope.post_message(&JsValue::from_str(text));
     }
 
+    /// wasm32's address space: 65536 pages of 64 KiB.
+    const WASM32_MAX_BYTES: u64 = 1 << 32;
+
+    /// The memory budget for the next request: half of what the instance can still grow to (the other half
+    /// is for what the budget does not count: the model's bytes, parameters, copies in the protocol), at most
+    /// the native default. A model over it gets a named error instead of an out-of-memory trap.
+    fn memory_budget() -> u64 {
+        let used = (core::arch::wasm32::memory_size::<0>() as u64) << 16;
+        (WASM32_MAX_BYTES.saturating_sub(used) / 2).min(ppq_playground::graph::budget::DEFAULT_MEMORY_BYTES)
+    }
+
     /// Handles one request text from the page (called by worker.js).
     #[wasm_bindgen]
     pub fn handle(request: &str) {
+        ppq_playground::graph::budget::set_memory_budget(memory_budget());
         WORKER.with(|w| match w.try_borrow_mut() {
             Ok(mut w) => w.handle_json(request, &mut |r| post(&r)),
             Err(_) => post(&Response::Error("the worker is busy".into()).to_json()),

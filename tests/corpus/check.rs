@@ -2,30 +2,15 @@
 // library calls and must produce the same messages. Included with `include!`, hence no module docs.
 
 use ppq_playground::session::calib::{CalibSample, check_samples, read_calib_json, read_npy, read_npz};
-use ppq_playground::graph::dispatch::dispatch_graph;
-use ppq_playground::graph::executor::{Executor, NoHook};
-use ppq_playground::graph::format::{FormatVersion, format_graph};
-use ppq_playground::graph::validate::inspect_onnx;
-use ppq_playground::graph::{BaseGraph, GraphError, Tensor};
+use ppq_playground::graph::{BaseGraph, Tensor};
+use ppq_playground::session::open_model;
 
 include!("corpus.rs");
 
-/// The page's load sequence on a model: inspect (import + validate), format, dispatch, then one fp32 run on
-/// zeros of the inferred input shapes. The error text is what the user would see.
+/// The page's open sequence ([`open_model`], run by its worker): import + validate, format, then one fp32
+/// probe run on zeros of the declared input shapes. The error text is what the user would see.
 pub fn load_model(bytes: &[u8]) -> Result<BaseGraph, String> {
-    let (mut graph, report) = inspect_onnx(bytes).map_err(|e| e.to_string())?;
-    format_graph(&mut graph, FormatVersion::V066).map_err(|e| e.to_string())?;
-    dispatch_graph(&mut graph, &["Conv", "Gemm", "Relu", "MaxPool", "Add"], &[]);
-    let mut feeds = Vec::new();
-    for input in &report.inputs {
-        let Some(shape) = input.shape.as_ref().and_then(|s| s.iter().copied().collect::<Option<Vec<usize>>>()) else {
-            continue;
-        };
-        feeds.push((input.name.as_str(), Tensor::F32(ndarray::ArrayD::zeros(ndarray::IxDyn(&shape)))));
-    }
-    let exec = Executor::new(&graph).map_err(|e| e.to_string())?;
-    exec.forward(&feeds, None, &mut NoHook).map_err(|e: GraphError| e.to_string())?;
-    Ok(graph)
+    open_model(bytes).map(|o| o.graph)
 }
 
 /// Reads one calibration file (by extension) and checks it against `graph`.

@@ -74,14 +74,19 @@ test('every corpus model dropped on the page: a named error, the sample stays, t
   assert.equal(ops, 5);
 
   const bad = manifest.models.filter((m) => m.error !== '');
+  let slowest = 0;
   assert.ok(bad.length >= 40, `the corpus has ${bad.length} bad models`);
   for (const [i, m] of bad.entries()) {
     const name = path.basename(m.file);
     const bytes = readFileSync(path.join(CORPUS, m.file));
     // Half through drag-and-drop, half through the file input: both paths must hold.
+    const t0 = Date.now();
     if (i % 2 === 0) await drop(page, name, bytes);
     else await page.setInputFiles('#file-input', { name, mimeType: 'application/octet-stream', buffer: bytes });
     const text = await expectError(page, name, m.error, name);
+    const ms = Date.now() - t0;
+    slowest = Math.max(slowest, ms);
+    assert.ok(ms <= 5_000, `${name}: the error took ${ms} ms (issue #20 promises ≤ 5 s)`);
     assert.match(text, /previous model is still loaded/, name);
     await assertAlive(page, name);
     assert.equal(await page.locator('#model-name').innerText(), 'b_residual', `${name}: the previous model stays`);
@@ -92,6 +97,7 @@ test('every corpus model dropped on the page: a named error, the sample stays, t
     await page.waitForFunction((o) => document.querySelector('#inspector')?.textContent.includes(o), op);
     if (i === 0) await screenshot(page, 'robust-model-error');
   }
+  console.log(`# ${bad.length} bad models, slowest error ${slowest} ms`);
   // And the pipeline still runs on the sample.
   await runAll(page, 'after every bad model');
   await assertAlive(page, 'after every bad model');

@@ -151,6 +151,12 @@ pub fn inspect_file(path: &std::path::Path, json: bool) -> Result<(), String> {
         }
         Err(e) => s.validation_error = Some(e.to_string()),
     }
+    // "ok" promises the model runs: sizes only known at run time are checked by one fp32 run on zeros.
+    if s.validation_error.is_none()
+        && let Err(e) = ppq_graph::probe::probe_run(&g)
+    {
+        s.validation_error = Some(format!("the fp32 probe run on zeros of the declared input shapes: {e}"));
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
     } else {

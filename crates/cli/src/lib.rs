@@ -21,6 +21,14 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Most MiB of tensors a run may hold at once (activations, folded constants, copies); an op whose output
+    /// would go over it is refused with its name before it allocates. Default: 2048 (the page derives its own
+    /// from the wasm memory it can still grow).
+    #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
+    pub memory_budget: Option<u64>,
+    /// Most elementary steps (multiply-adds, window reads) one op may take before it is refused. Default: 2^33.
+    #[arg(long, global = true, value_name = "STEPS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub op_cost: Option<u64>,
 }
 
 /// The subcommands.
@@ -119,6 +127,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let defaults = ppq_graph::budget::Budget::default();
+    ppq_graph::budget::set_budget(ppq_graph::budget::Budget {
+        memory_bytes: cli.memory_budget.map_or(defaults.memory_bytes, |m| m.saturating_mul(1 << 20)),
+        op_cost: cli.op_cost.unwrap_or(defaults.op_cost),
+    });
     match commands::run(cli.command.unwrap_or(Command::Selfcheck)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -13,6 +13,7 @@ pub mod import;
 pub mod ir;
 pub mod onnx;
 pub mod ops;
+pub mod probe;
 pub mod quantize;
 pub mod schema;
 pub mod tensor;

@@ -3,12 +3,14 @@
 //! they quantize exactly alike. Depends on core, graph and pipeline.
 
 pub mod calib;
+pub mod open;
 mod prepare;
 pub mod run_report;
 pub mod settings;
 pub mod source;
 pub mod status;
 
+pub use open::{OpenedModel, open_model};
 pub use prepare::*;
 pub use run_report::{RunReport, run_to_end};
 pub use settings::{OPTIONS, PLATFORM_OBSERVERS, SessionSettings, platforms};

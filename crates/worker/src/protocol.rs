@@ -57,6 +57,15 @@ pub enum Request {
         /// The run's settings.
         settings: SessionSettings,
     },
+    /// Open a user's model as the page will show it — import, validate, format and one fp32 probe run under the
+    /// worker's budget ([`ppq_session::open_model`]) — so a model that would trap or exhaust memory does it here,
+    /// not on the page's thread; answered by `Response::Opened`.
+    Open {
+        /// Echoed in the answer.
+        ticket: u64,
+        /// ONNX bytes.
+        model: Vec<u8>,
+    },
     /// Read calibration data for the model input `input` (declared dims `dims`) without touching the session,
     /// so the page only adopts data the worker can read; answered by `Response::CalibChecked`.
     CheckCalib {
@@ -209,6 +218,13 @@ pub enum Response {
         key: String,
         /// The run's report, or why it failed.
         result: Result<Box<RunReport>, String>,
+    },
+    /// The answer to `Request::Open`: validation's notes, or why the model cannot be opened.
+    Opened {
+        /// The request's ticket.
+        ticket: u64,
+        /// Notes, or the error.
+        result: Result<Vec<String>, String>,
     },
     /// The answer to `Request::CheckCalib`: the sample count, or why the data cannot feed the input.
     CalibChecked {

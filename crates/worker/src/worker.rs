@@ -52,6 +52,10 @@ impl Worker {
                 let result = session::run_to_end(&model, &calib, &settings).map(Box::new);
                 return post(Response::Report { key, result });
             }
+            Request::Open { ticket, model } => {
+                let result = session::open_model(&model).map(|o| o.notes);
+                return post(Response::Opened { ticket, result });
+            }
             Request::CheckCalib { ticket, input, dims, calib } => {
                 let result = session::source::count_samples(&input, dims.as_deref(), &calib);
                 return post(Response::CalibChecked { ticket, result });

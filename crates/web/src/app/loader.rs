@@ -95,6 +95,18 @@ pub async fn next_task() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves after `ms` milliseconds (a timer; resolves at once if none can be set).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let queued = web_sys::window()
+            .is_some_and(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_ok());
+        if !queued {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// A JS exception as text.
 fn js_error(e: &wasm_bindgen::JsValue) -> String {
     e.as_string()

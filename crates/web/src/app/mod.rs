@@ -16,6 +16,7 @@ mod legend;
 mod lessons_view;
 mod loader;
 mod model;
+mod open_check;
 mod pipeline_panel;
 mod runner;
 mod sensitivity_view;
@@ -99,6 +100,10 @@ pub enum Msg {
     LoadSample(String, String),
     /// Open a user's file.
     OpenFile(File),
+    /// A user's file was read (name, bytes or why not): the worker checks it next.
+    FileRead(String, Result<Vec<u8>, String>),
+    /// The worker's check of the file with this ticket is overdue.
+    OpenTimeout(u64),
     /// A model finished loading (or failed; the previous one stays).
     Loaded(Box<Result<Opened, String>>),
     /// The worker answered.
@@ -183,6 +188,8 @@ pub struct App {
     calib_gen: u64,
     /// The one worker: the pipeline panel's session and the experiments' runs.
     worker: Option<WorkerHandle>,
+    /// A user's file the worker is checking before the page opens it.
+    opening: open_check::Opening,
     /// Generation of (model, calibration, settings); the worker holds generation `worker_gen`.
     generation: u64,
     worker_gen: Option<u64>,
@@ -264,6 +271,7 @@ impl Component for App {
             user_calib: None,
             calib_gen: 0,
             worker: WorkerHandle::spawn(ctx.link()).ok(),
+            opening: open_check::Opening::default(),
             generation: 0,
             worker_gen: None,
             pending: 0,
@@ -289,20 +297,19 @@ impl Component for App {
                 self.busy = Some(format!("Reading {}…", file.name()));
                 ctx.link().send_future(async move {
                     let name = file.name();
-                    let result = match loader::read_file(&file).await {
-                        Ok(bytes) => parse_graph(&name, &bytes).await.map(|graph| Opened {
-                            name: name.trim_end_matches(".onnx").to_string(),
-                            bytes,
-                            graph,
-                            ppq: None,
-                            calib: None,
-                            bundled: false,
-                        }),
-                        Err(e) => Err(e),
-                    };
-                    Msg::Loaded(Box::new(result))
+                    let bytes = loader::read_file(&file).await;
+                    Msg::FileRead(name, bytes)
                 });
             }
+            Msg::FileRead(name, Ok(bytes)) => self.check_file(ctx, name, bytes),
+            Msg::FileRead(_, Err(e)) => {
+                self.busy = None;
+                self.error = Some(format!(
+                    "Could not open {e}{}",
+                    if self.doc.is_some() { " — the previous model is still loaded." } else { "" }
+                ));
+            }
+            Msg::OpenTimeout(ticket) => self.open_timed_out(ctx, ticket),
             Msg::Loaded(result) => {
                 self.busy = None;
                 match *result {
@@ -858,6 +865,7 @@ impl App {
     fn on_worker(&mut self, ctx: &Context<Self>, r: Response) {
         match r {
             Response::Hello | Response::Report { .. } => {}
+            Response::Opened { ticket, result } => self.on_opened(ctx, ticket, result),
             Response::CalibChecked { ticket, result } => match self.images.answer(ticket, result) {
                 Some(Ok(c)) => ctx.link().send_message(Msg::CalibLoaded(Ok(c))),
                 Some(Err(e)) => self.error = Some(format!("Could not read calibration data: {e}")),
@@ -891,12 +899,14 @@ impl App {
             Response::Crashed(e) => {
                 self.fail_in_flight(ctx, &e);
                 self.restart_worker(ctx);
-                if let Some((run, _)) = self.ours.take() {
-                    runner::revoke(&run.downloads);
+                // (a panic posts Crashed and its trap may fire the error event too: the first message is kept)
+                if !self.open_crashed(&e) && self.error.is_none() {
+                    // The model and the results on screen stay; the fresh worker loads the model on the next run.
+                    self.error = Some(format!(
+                        "{e} — a fresh worker was started; the open model and the results shown are kept, run \
+                         again to continue."
+                    ));
                 }
-                self.source = Source::Ppq;
-                self.rebuild_doc();
-                self.error = Some(format!("{e} — a fresh worker was started; run again."));
             }
         }
     }
